@@ -1,0 +1,97 @@
+"""facade: PyTorch's tensor and autograd API on JAX.
+
+    import facade as torch
+
+Tensors are thin handles on a tape of recorded ops; values are computed on demand by
+replaying the tape through JAX (op by op the first time a graph structure is seen, as one
+cached jax.jit program when it recurs), and backward replays it through jax.vjp.
+
+facade turns on JAX's 64-bit mode (jax_enable_x64) when imported, so float64 and int64
+tensors are real 64-bit arrays, as in PyTorch. facade always states dtypes explicitly, so
+its float32 work stays float32; other JAX code in the same process sees 64-bit defaults.
+"""
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from . import _dtype  # noqa: E402
+from ._dtype import get_default_dtype, set_default_dtype  # noqa: E402
+from ._device import device  # noqa: E402
+from ._device import cuda as _cuda_cls  # noqa: E402
+from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from ._tensor import Size, Tensor  # noqa: E402
+from . import _api  # noqa: E402
+from ._api import FUNCTIONS as _FUNCTIONS  # noqa: E402
+from . import _creation  # noqa: E402
+from ._random import Generator, initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: E402
+from ._printing import get_printoptions, set_printoptions  # noqa: E402
+from . import autograd  # noqa: E402
+from . import engine  # noqa: E402
+
+_api.attach(Tensor)
+globals().update(_FUNCTIONS)
+
+__version__ = "0.1.0"
+
+# dtypes, under their torch names and aliases
+dtype = _dtype.dtype
+for _name, _d in _dtype.ALIASES.items():
+    globals()[_name] = _d
+bool = _dtype.bool_  # noqa: A001 - torch.bool
+
+cuda = _cuda_cls
+FloatTensor = DoubleTensor = LongTensor = Tensor
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    return input.dtype.is_complex
+
+
+def numel(input):
+    return input.numel()
+
+
+def promote_types(type1, type2):
+    return _dtype.promote_types(type1, type2)
+
+
+def result_type(tensor1, tensor2):
+    from ._ops.frontend import promote
+
+    return promote(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    from ._ops.frontend import can_cast as _can_cast
+
+    return _can_cast(from_, to)
+
+
+def is_grad_enabled_():  # pragma: no cover - alias kept out of the public namespace
+    return is_grad_enabled()
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - torch.compile's name
+    from .jit import jit
+
+    return jit(model, **kwargs) if model is not None else (lambda fn: jit(fn, **kwargs))
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in ("nn", "optim", "utils", "testing", "jit", "func"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in ("save", "load"):
+        from . import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'facade' has no attribute '{name}'")

@@ -1,0 +1,367 @@
+"""Creating tensors: torch.tensor and friends, the *_like family, random tensors, conversions.
+
+Source values on the CPU are kept as numpy arrays (JAX reads them directly; a device_put
+per created tensor would cost tens of microseconds); on a GPU they are placed with
+jax.device_put.
+"""
+import math
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _device, _dtype, _random
+from ._ops.frontend import export, parse_dtype
+from ._tape import Node
+
+
+def _place(arr, device):
+    jdev = _device.to_jax(device)
+    if jdev.platform == "cpu":
+        return (arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)), jdev
+    return jax.device_put(arr, jdev), jdev
+
+
+def _from_array(arr, dtype, requires_grad=False, device=None):
+    """A leaf tensor holding `arr` (numpy or JAX) as `dtype`."""
+    from ._tensor import Tensor
+
+    if isinstance(arr, np.ndarray) or np.isscalar(arr):
+        arr = np.asarray(arr, dtype=dtype.np)
+        value, jdev = _place(arr, device)
+    else:  # a JAX array: keep it where it is unless asked to move
+        value = arr.astype(dtype.np) if arr.dtype != dtype.np else arr
+        jdev = next(iter(value.devices())) if device is None else _device.to_jax(device)
+        if device is not None:
+            value = jax.device_put(value, jdev)
+    node = Node(None, (), (), value, tuple(value.shape), dtype)
+    node.device = jdev
+    t = Tensor._wrap(node)
+    if requires_grad:
+        t.requires_grad_(True) if dtype.category >= 2 else _bad_requires_grad()
+    return t
+
+
+def wrap_value(value):
+    """A tensor around a JAX value that may be a tracer (inside a custom_vjp or facade.jit trace)."""
+    from ._tensor import Tensor
+
+    node = Node(None, (), (), value, tuple(jnp.shape(value)), _dtype.from_numpy(jnp.result_type(value)))
+    try:
+        node.device = next(iter(value.devices()))
+    except Exception:  # noqa: BLE001 - tracers have no devices
+        node.device = None
+    return Tensor._wrap(node)
+
+
+def _bad_requires_grad():
+    raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+
+
+def _infer_dtype(data):
+    """torch.tensor's dtype for nested Python data: Python numbers by kind (bool, int64, the
+    default float, complex), tensors and numpy arrays inside by their own dtype."""
+    python_kinds, typed = set(), []
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif hasattr(x, "_node"):
+            typed.append(x.dtype)
+        elif isinstance(x, np.ndarray):
+            typed.append(_dtype.from_numpy(x.dtype))
+        elif isinstance(x, (bool, np.bool_)):
+            python_kinds.add(0)
+        elif isinstance(x, numbers.Integral):
+            python_kinds.add(1)
+        elif isinstance(x, numbers.Real):
+            python_kinds.add(2)
+        elif isinstance(x, numbers.Complex):
+            python_kinds.add(3)
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+
+    walk(data)
+    result = None
+    for d in typed:
+        result = d if result is None else _dtype.promote_types(result, d)
+    if python_kinds:
+        kind = max(python_kinds)
+        if result is None or kind > result.category:
+            result = (_dtype.bool_, _dtype.int64, _dtype.get_default_dtype(), _dtype.scalar_dtype(1j))[kind]
+    return result or _dtype.get_default_dtype()
+
+
+def _to_numpy_nested(data, dtype):
+    def conv(x):
+        if isinstance(x, (list, tuple)):
+            return [conv(y) for y in x]
+        if hasattr(x, "_node"):
+            if x.numel() != 1 and x.ndim != 0:
+                return np.asarray(x.detach()._value()).astype(dtype.np).tolist()
+            return x.item()
+        return x
+
+    try:
+        return np.array(conv(data), dtype=dtype.np)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of length mismatch: {e}") from None
+
+
+@export("tensor", method=False)
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    from ._tensor import Tensor
+
+    dtype = parse_dtype(dtype)
+    if isinstance(data, Tensor):
+        import warnings
+
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        out = data.detach().clone()
+        if dtype is not None or device is not None:
+            out = out.to(device=device, dtype=dtype)
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    if isinstance(data, np.ndarray):
+        d = dtype or _dtype.from_numpy(data.dtype)
+        return _from_array(np.array(data, dtype=d.np), d, requires_grad, device)
+    if isinstance(data, jax.Array):
+        d = dtype or _dtype.from_numpy(data.dtype)
+        return _from_array(data, d, requires_grad, device)
+    if isinstance(data, str) or data is None:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    d = dtype or _infer_dtype(data)
+    return _from_array(_to_numpy_nested(data, d), d, requires_grad, device)
+
+
+@export("as_tensor", method=False)
+def as_tensor(data, dtype=None, device=None):
+    from ._tensor import Tensor
+
+    if isinstance(data, Tensor):
+        dtype = parse_dtype(dtype)
+        if (dtype is None or dtype is data.dtype) and device is None:
+            return data
+        return data.to(device=device, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+@export("asarray", method=False)
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    out = as_tensor(obj, dtype=dtype, device=device)
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+@export("from_numpy", method=False)
+def from_numpy(ndarray):
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return _from_array(np.array(ndarray), _dtype.from_numpy(ndarray.dtype))
+
+
+def _size_args(size, kw=None):
+    if kw is not None:
+        size = (kw,)
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if not isinstance(s, (int, np.integer)) and not hasattr(s, "__index__"):
+            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type {type(s).__name__}")
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+def _filled(size, value, dtype, device, requires_grad):
+    d = parse_dtype(dtype) or (_dtype.get_default_dtype() if not isinstance(value, (bool, int)) or isinstance(value, float) else _dtype.scalar_dtype(value))
+    return _from_array(np.full(size, value, dtype=d.np), d, requires_grad, device)
+
+
+@export("zeros", method=False)
+def zeros(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _filled(_size_args(shape, size), 0.0, dtype, device, requires_grad)
+
+
+@export("ones", method=False)
+def ones(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _filled(_size_args(shape, size), 1.0, dtype, device, requires_grad)
+
+
+@export("empty", method=False)
+def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
+    return _filled(_size_args(shape, size), 0.0, dtype, device, requires_grad)
+
+
+@export("full", method=False)
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if hasattr(fill_value, "_node"):
+        fill_value = fill_value.item()
+    return _filled(_size_args((size,)), fill_value, dtype, device, requires_grad)
+
+
+@export("eye", method=False)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = parse_dtype(dtype) or _dtype.get_default_dtype()
+    return _from_array(np.eye(n, n if m is None else m, dtype=d.np), d, requires_grad, device)
+
+
+def _like(fill):
+    def fn(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+        d = parse_dtype(dtype) or input.dtype
+        value = fill(input) if callable(fill) else fill
+        return _filled(tuple(input.shape), value, d, device if device is not None else input.device, requires_grad)
+
+    return fn
+
+
+zeros_like = export("zeros_like", method=False)(_like(0))
+ones_like = export("ones_like", method=False)(_like(1))
+empty_like = export("empty_like", method=False)(_like(0))
+
+
+@export("full_like", method=False)
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _filled(tuple(input.shape), fill_value, parse_dtype(dtype) or input.dtype, device or input.device, requires_grad)
+
+
+@export("arange", method=False)
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if hasattr(v, "_node") else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    d = parse_dtype(dtype)
+    if d is None:
+        d = _dtype.int64 if all(isinstance(v, int) for v in vals) else _dtype.get_default_dtype()
+    n = max(0, math.ceil((end - start) / step))
+    arr = (start + step * np.arange(n, dtype=np.float64 if d.category >= 2 else np.int64)).astype(d.np)
+    return _from_array(arr, d, requires_grad, device)
+
+
+@export("linspace", method=False)
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = parse_dtype(dtype) or _dtype.get_default_dtype()
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    # PyTorch fills the first half from start and the second half from end (symmetric rounding)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    return _from_array(vals.astype(d.np), d, requires_grad, device)
+
+
+@export("logspace", method=False)
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    d = parse_dtype(dtype) or _dtype.get_default_dtype()
+    vals = np.power(base, np.linspace(start, end, steps, dtype=np.float64))
+    return _from_array(vals.astype(d.np), d, requires_grad, device)
+
+
+# ---- random ----------------------------------------------------------------------------
+def _random_tensor(sample, size, dtype, device, requires_grad, generator):
+    d = parse_dtype(dtype) or _dtype.get_default_dtype()
+    key = _random.key_for(generator)
+    jdev = _device.to_jax(device)
+    with jax.default_device(jdev):
+        arr = sample(key, size, d)
+    return _from_array(arr, d, requires_grad, device)
+
+
+def _float_sample(d, fn):
+    if d.category < 2:
+        raise RuntimeError(f'"normal_kernel_cpu" not implemented for \'{d.name}\'')
+    # sample in at least float32 and round, as PyTorch does for half types
+    sd = d.np if d.itemsize >= 4 else np.float32
+    return lambda key, size: fn(key, size, sd).astype(d.np)
+
+
+@export("randn", method=False)
+def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    size = _size_args(shape, size)
+    return _random_tensor(lambda k, s, d: _float_sample(d, jax.random.normal)(k, s), size, dtype, device, requires_grad, generator)
+
+
+@export("rand", method=False)
+def rand(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    size = _size_args(shape, size)
+    return _random_tensor(lambda k, s, d: _float_sample(d, jax.random.uniform)(k, s), size, dtype, device, requires_grad, generator)
+
+
+@export("randint", method=False)
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    d = parse_dtype(dtype) or _dtype.int64
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _random_tensor(lambda k, s, _: jax.random.randint(k, s, low, high, dtype=jnp.int64).astype(d.np), _size_args((size,)), d, device, requires_grad, generator)
+
+
+@export("randperm", method=False)
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = parse_dtype(dtype) or _dtype.int64
+    return _random_tensor(lambda k, s, _: jax.random.permutation(k, n).astype(d.np), (n,), d, device, requires_grad, generator)
+
+
+@export("normal", method=False)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if hasattr(mean, "_node") or hasattr(std, "_node"):
+        shape = tuple((mean if hasattr(mean, "_node") else std).shape)
+        return randn(*shape, generator=generator, dtype=(mean if hasattr(mean, "_node") else std).dtype) * std + mean
+    return randn(*_size_args((size,)), generator=generator, dtype=dtype, device=device) * std + mean
+
+
+for _name, _fn in (("rand_like", rand), ("randn_like", randn)):
+    def _mk(fn):
+        return lambda input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None: fn(
+            *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+    export(_name, method=False)(_mk(_fn))
+
+
+@export("randint_like", method=False)
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
+
+
+def _legacy_constructor(cls, *args, **kwargs):
+    """torch.Tensor(data) / torch.Tensor(*size): always the default float dtype."""
+    device = kwargs.get("device")
+    if len(args) == 1 and not isinstance(args[0], int):
+        data = args[0]
+        if hasattr(data, "_node"):
+            return data
+        return tensor(data, dtype=_dtype.get_default_dtype(), device=device)
+    return zeros(*args, device=device)
+
+
+def _rebuild(array, dtype_name, requires_grad):
+    return _from_array(array, _dtype._NAMES[dtype_name], requires_grad)
+
+
+def _parse_type(t):
+    from ._device import _LEGACY
+
+    if isinstance(t, _dtype.dtype):
+        return t
+    name = t.split(".")[-1]
+    for dname, legacy in _LEGACY.items():
+        if legacy == name:
+            return _dtype._NAMES[dname]
+    raise ValueError(f"invalid type: '{t}'")

@@ -1,0 +1,181 @@
+"""torch.device and torch.cuda, answered from JAX's devices.
+
+'cpu' is JAX's CPU device; 'cuda' / 'cuda:N' are JAX's GPU devices (index N). A facade
+tensor lives wherever its JAX array lives; ops follow their inputs, and mixing devices
+raises PyTorch's error.
+"""
+import functools
+
+import jax
+import numpy as np
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002 - PyTorch's parameter name
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, "
+                f"vulkan, mps, meta, hpu, mtia, privateuseone device type at start of device string: {type}"
+            )
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+@functools.lru_cache(maxsize=None)
+def _gpus():
+    try:
+        return tuple(jax.devices("gpu"))
+    except RuntimeError:
+        return ()
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_device():
+    return jax.devices("cpu")[0]
+
+
+def to_jax(dev):
+    """The JAX device for a torch-style device spec (None = CPU, as PyTorch's default)."""
+    if dev is None:
+        return cpu_device()
+    if not isinstance(dev, device):
+        dev = device(dev)
+    if dev.type == "cpu":
+        return cpu_device()
+    if dev.type == "cuda":
+        gpus = _gpus()
+        if not gpus:
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        idx = 0 if dev.index is None else dev.index
+        if idx >= len(gpus):
+            raise RuntimeError(
+                "CUDA error: invalid device ordinal\nCUDA kernel errors might be asynchronously reported at some other "
+                "API call, so the stacktrace below might be incorrect."
+            )
+        return gpus[idx]
+    raise RuntimeError(f"facade cannot place tensors on device type '{dev.type}'")
+
+
+def from_jax(jdev):
+    if jdev is None or jdev.platform == "cpu":
+        return device("cpu")
+    return device("cuda", _gpus().index(jdev))
+
+
+def of_array(node, tensor=None):
+    return from_jax(node.device)
+
+
+def check_same(a, b):
+    if a is not b and a != b:
+        da, db = from_jax(a), from_jax(b)
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {db} and {da}!")
+
+
+def to_numpy(value):
+    return np.asarray(value)
+
+
+_LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",
+           "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+           "uint8": "ByteTensor", "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+           "complex128": "ComplexDoubleTensor"}
+
+
+def legacy_type_name(t):
+    prefix = "torch.cuda." if t.device.type == "cuda" else "torch."
+    return prefix + _LEGACY[t.dtype.name]
+
+
+class cuda:
+    """torch.cuda, answered from JAX's GPU devices."""
+
+    @staticmethod
+    def is_available():
+        return bool(_gpus())
+
+    @staticmethod
+    def device_count():
+        return len(_gpus())
+
+    @staticmethod
+    def _gpu(dev):
+        gpus = _gpus()
+        if not gpus:
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        if dev is None:
+            return gpus[0]
+        if isinstance(dev, (str, device)):
+            dev = device(dev).index or 0
+        return gpus[dev]
+
+    @staticmethod
+    def get_device_name(device=None):
+        return cuda._gpu(device).device_kind
+
+    @staticmethod
+    def get_device_capability(device=None):
+        cc = getattr(cuda._gpu(device), "compute_capability", None)
+        if cc is None:
+            return (0, 0)
+        major, _, minor = str(cc).partition(".")
+        return (int(major), int(minor or 0))
+
+    @staticmethod
+    def current_device():
+        cuda._gpu(None)
+        return 0
+
+    @staticmethod
+    def is_initialized():
+        return bool(_gpus())
+
+    @staticmethod
+    def synchronize(device=None):
+        for d in _gpus():
+            jax.device_put(0, d).block_until_ready()
+
+    @staticmethod
+    def manual_seed(seed):
+        from ._random import manual_seed
+
+        manual_seed(seed)
+
+    manual_seed_all = manual_seed
+
+    @staticmethod
+    def empty_cache():
+        return None

@@ -1,0 +1,165 @@
+"""Deriving the public API from op declarations.
+
+`export(...)` registers a frontend (the function that parses PyTorch-style arguments and
+records the op) as a `torch.*` function and/or a `Tensor` method; `inplace(fn)` derives the
+in-place variant `x.op_(...)` from any out-of-place frontend, with PyTorch's in-place rules
+(leaf checks, result-dtype casting, no broadcasting of the written tensor) in one place.
+"""
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype
+from .._dispatch import record_node
+from .._grad_mode import STATE as _GRAD
+from .table import defop
+
+FUNCTIONS = {}  # torch.<name>
+METHODS = {}  # Tensor.<name>
+
+
+def export(*names, method=True, function=True, inplace_names=()):
+    def deco(fn):
+        for n in names:
+            if function:
+                FUNCTIONS[n] = fn
+            if method:
+                METHODS[n] = fn
+        for n in inplace_names:
+            METHODS[n] = inplace(fn, n)
+        return fn
+
+    return deco
+
+
+def cast(x, dt):
+    """x (array or Python number) as numpy dtype dt, without a no-op convert."""
+    if isinstance(x, (bool, int, float, complex)):
+        return jnp.asarray(x, dt)
+    return x if x.dtype == dt else lax.convert_element_type(x, dt)
+
+
+TO_DTYPE = defop("to_dtype", lambda x, dt: cast(x, dt), grad_fn="ToCopyBackward0", saves=False)
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def type_name(d):
+    return _TYPE_NAMES[d.name]
+
+
+def can_cast(src, dst):
+    """torch.can_cast: no category downgrade (float -> int, complex -> float, non-bool -> bool)."""
+    return src.category <= dst.category
+
+
+def check_inplace(t):
+    if _GRAD[0]:
+        if t._rg and t._view is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if t._view is not None and t._view[2] and t._view[0]._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def write_result(self, out_node):
+    """The second half of every in-place op: check shape and dtype, then write out_node into self."""
+    shape = self._node().shape
+    if out_node.shape != shape:
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(out_node.shape)}"
+        )
+    dt = self._node().dtype
+    if out_node.dtype is not dt:
+        if not can_cast(out_node.dtype, dt):
+            raise RuntimeError(f"result type {type_name(out_node.dtype)} can't be cast to the desired output type {type_name(dt)}")
+        out_node = record_node(TO_DTYPE, (out_node,), (dt.np,))
+    self._set_node(out_node)
+    saved = out_node.saved
+    if saved:  # the op's own write must not count as a later modification
+        out_node.saved = tuple((vc, vc[0] if vc is self._vc else v, a) for vc, v, a in saved)
+    return self
+
+
+def inplace(fn, name=None):
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        out = fn(self, *args, **kwargs)
+        return write_result(self, out._storage.node)
+
+    method.__name__ = name or fn.__name__ + "_"
+    return method
+
+
+def is_tensor(x):
+    from .._tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def operand(x):
+    """Validate an operand: a Tensor or a Python number (numpy scalars become Python numbers)."""
+    if is_tensor(x) or isinstance(x, (bool, int, float, complex)):
+        return x
+    if hasattr(x, "item") and getattr(x, "ndim", None) == 0:
+        return x.item()
+    from .._creation import tensor
+
+    if isinstance(x, (list, tuple)) or hasattr(x, "__array__"):
+        return tensor(x)
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+_PROMO_CACHE = {}
+
+
+def promote(*xs):
+    """PyTorch's result dtype for operands (Tensors or Python numbers)."""
+    key = (_dtype.get_default_dtype(),) + tuple((x.dtype, x.ndim > 0) if is_tensor(x) else type(x) for x in xs)
+    d = _PROMO_CACHE.get(key)
+    if d is None:
+        dims, zeros, scalars = [], [], []
+        for x in xs:
+            if is_tensor(x):
+                (dims if x.ndim > 0 else zeros).append(x.dtype)
+            else:
+                scalars.append(_dtype.scalar_dtype(x))
+        d = _dtype.result_type(dims, zeros, scalars)
+        if not any(is_tensor(x) for x in xs):
+            d = _dtype.result_type([], scalars, [])
+        _PROMO_CACHE[key] = d
+    return d
+
+
+def wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def dims_arg(dim, ndim):
+    """Normalise a dim / tuple of dims argument; None means all."""
+    if dim is None:
+        return None
+    if isinstance(dim, int) or hasattr(dim, "__index__") and not isinstance(dim, (list, tuple)):
+        return (wrap_dim(int(dim), ndim),)
+    out = tuple(wrap_dim(int(d), ndim) for d in dim)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def parse_dtype(d):
+    if d is None or isinstance(d, _dtype.dtype):
+        return d
+    if d is float:
+        return _dtype.float64
+    if d is int:
+        return _dtype.int64
+    if d is bool:
+        return _dtype.bool_
+    try:
+        return _dtype.from_numpy(d)
+    except TypeError:
+        raise TypeError(f"dtype must be a torch.dtype, got {d!r}") from None

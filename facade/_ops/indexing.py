@@ -1,0 +1,353 @@
+"""Tensor indexing: `x[...]` and `x[...] = v`, plus gather/scatter/index_select/masked ops.
+
+Basic indexing (ints, slices, None, Ellipsis) is a chain of views (select, slice,
+unsqueeze), so it shares storage and shows PyTorch's grad_fn names. Advanced indexing
+(integer tensors/lists, boolean masks) is one INDEX op; a boolean mask decides the result's
+shape, so it is read (synchronously, as in PyTorch) and turned into integer indices.
+"""
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype
+from .._dispatch import record
+from .._views import make_view
+from .frontend import check_inplace, export, is_tensor, operand, type_name, wrap_dim, write_result
+from .shape import SLICE, UNSQUEEZE, select, slice_dim
+from .table import defop
+
+
+def _index_impl(x, *rest):
+    *idx, spec = rest
+    it = iter(idx)
+    key = tuple(next(it) if s == "t" else s for s in spec)
+    return x[key]
+
+
+INDEX = defop("index", _index_impl, grad_fn="IndexBackward0", saves=False)
+
+
+def _index_put_impl(x, v, *rest):
+    *idx, spec, accumulate, dt = rest
+    it = iter(idx)
+    key = tuple(next(it) if s == "t" else s for s in spec)
+    v = v.astype(dt) if hasattr(v, "astype") else jnp.asarray(v, dt)
+    return x.at[key].add(v) if accumulate else x.at[key].set(v)
+
+
+INDEX_PUT = defop("index_put", _index_put_impl, grad_fn="IndexPutBackward0", saves=False)
+
+
+def _expand_index(x, index):
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for i in index:
+        if isinstance(i, (list,)) or (isinstance(i, np.ndarray)):
+            from .._creation import tensor
+
+            i = tensor(i)
+        if is_tensor(i) and i.dtype is _dtype.bool_ or is_tensor(i) and i.dtype is _dtype.uint8:
+            if i.ndim == 0:
+                out.append(i)
+                continue
+            nz = np.nonzero(np.asarray(i._value()))
+            from .._creation import tensor
+
+            out.extend(tensor(a.astype(np.int64)) for a in nz)
+            continue
+        out.append(i)
+    return out
+
+
+def _count_dims(idx):
+    n = 0
+    for i in idx:
+        if i is None or i is Ellipsis:
+            continue
+        if isinstance(i, bool):
+            continue
+        n += 1
+    return n
+
+
+def _split_basic(x, index):
+    """Resolve Ellipsis; returns the list of index items, each int/slice/None/tensor."""
+    idx = _expand_index(x, index)
+    if sum(1 for i in idx if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    n = _count_dims(idx)
+    if n > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+    if Ellipsis in [i for i in idx if not is_tensor(i)]:
+        pos = next(k for k, i in enumerate(idx) if i is Ellipsis and not is_tensor(i))
+        idx = idx[:pos] + [slice(None)] * (x.ndim - n) + idx[pos + 1:]
+    return idx
+
+
+def getitem(self, index):
+    idx = _split_basic(self, index)
+    out, dim = self, 0
+    advanced = []
+    for i in idx:
+        if i is None:
+            out = make_view(out, UNSQUEEZE, (dim,))
+            dim += 1
+        elif isinstance(i, bool):
+            out = make_view(out, UNSQUEEZE, (dim,))
+            if not i:
+                out = slice_dim(out, dim, 0, 0, 1)
+            dim += 1
+        elif isinstance(i, slice):
+            step = 1 if i.step is None else _int(i.step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start = None if i.start is None else _int(i.start)
+            stop = None if i.stop is None else _int(i.stop)
+            if not (start in (None, 0) and stop is None and step == 1):
+                out = slice_dim(out, dim, start, stop, step)
+            dim += 1
+        elif is_tensor(i) and i.ndim > 0 or is_tensor(i) and i.dtype.category >= 2:
+            if i.dtype.category != 1:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            advanced.append((dim, i))
+            dim += 1
+        else:
+            k = _int(i)
+            size = out.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            out = select(out, dim, k)
+    if not advanced:
+        return out
+    return _advanced(out, advanced)
+
+
+def _int(i):
+    if is_tensor(i):
+        if i.numel() != 1 or i.dtype.category != 1:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got " + type_name(i.dtype) + ")")
+        return int(i.item())
+    if hasattr(i, "__index__"):
+        return i.__index__()
+    raise IndexError(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got "
+        f"{type(i).__name__})"
+    )
+
+
+def _advanced_spec(x, advanced):
+    spec = [slice(None)] * x.ndim
+    tensors = []
+    for dim, t in advanced:
+        size = x.shape[dim]
+        spec[dim] = "t"
+        tensors.append((dim, t))
+    return tuple(spec), tensors
+
+
+def _check_bounds(x, tensors):
+    for dim, t in tensors:
+        v = np.asarray(t._value())
+        size = x.shape[dim]
+        if v.size and (v.max() >= size or v.min() < -size):
+            bad = int(v.max()) if v.max() >= size else int(v.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _advanced(x, advanced):
+    spec, tensors = _advanced_spec(x, advanced)
+    _check_bounds(x, tensors)
+    return record(INDEX, (x,) + tuple(t for _, t in tensors), (spec,))
+
+
+def setitem(self, index, value):
+    value = operand(value)
+    idx = _split_basic(self, index)
+    has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
+    if not has_adv:
+        target = getitem(self, index if not isinstance(index, list) else tuple(index))
+        if target is self:
+            target = make_view(self, SLICE, (0, 0, self.shape[0], 1)) if self.ndim else self
+        if target is self:
+            return write_result(self, _fill_node(self, value)) if not is_tensor(value) else self.copy_(value)
+        target.copy_(value)
+        return
+    index_put_(self, tuple(idx), value)
+
+
+def _fill_node(self, value):
+    from .convert import FILL
+    from .._dispatch import record_node
+
+    return record_node(FILL, (self._input_node(),), (value, self.dtype.np))
+
+
+@export("index_put_", function=False)
+def index_put_(self, indices, values, accumulate=False):
+    check_inplace(self)
+    values = operand(values)
+    out, dim, spec, tensors = self, 0, [], []
+    for i in indices:
+        if i is None:
+            raise IndexError("None is not supported in index assignment by facade")
+        if isinstance(i, slice):
+            spec.append(i)
+        elif is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2):
+            spec.append("t")
+            tensors.append((dim, i))
+        else:
+            spec.append(_int(i))
+        dim += 1
+    _check_bounds(self, tensors)
+    from .._dispatch import record_node
+
+    args = (self._input_node(), values._input_node() if is_tensor(values) else _scalar(values)) + tuple(t._input_node() for _, t in tensors)
+    node = record_node(INDEX_PUT, args, (tuple(spec), bool(accumulate), self.dtype.np))
+    return write_result(self, node)
+
+
+def _scalar(v):
+    from .._dispatch import scalar_node
+
+    return scalar_node(v)
+
+
+@export("index_put", function=True)
+def index_put(input, indices, values, accumulate=False):
+    return index_put_(input.clone(), indices, values, accumulate)
+
+
+# ---- gather / scatter / index_select / masked ------------------------------------------
+GATHER = defop("gather", lambda x, i, d: jnp.take_along_axis(x, i, axis=d), grad_fn="GatherBackward0")
+INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0")
+MASKED_FILL = defop("masked_fill", lambda x, m, v, dt: jnp.where(m, jnp.asarray(v).astype(dt) if not hasattr(v, "astype") else v.astype(dt), x),
+                    grad_fn="MaskedFillBackward0", saves=False)
+
+
+def _scatter_impl(x, idx, src, d, reduce, dt):
+    src = src.astype(dt) if hasattr(src, "astype") else jnp.asarray(src, dt)
+    src = jnp.broadcast_to(src, idx.shape)
+    grid = list(jnp.meshgrid(*[jnp.arange(s) for s in idx.shape], indexing="ij"))
+    grid[d] = idx
+    key = tuple(grid)
+    if reduce is None:
+        return x.at[key].set(src)
+    if reduce in ("add", "sum"):
+        return x.at[key].add(src)
+    if reduce in ("multiply", "prod"):
+        return x.at[key].multiply(src)
+    if reduce == "amax":
+        return x.at[key].max(src)
+    if reduce == "amin":
+        return x.at[key].min(src)
+    raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+
+
+SCATTER = defop("scatter", _scatter_impl, saves=False,
+                grad_fn=lambda n: "ScatterAddBackward0" if n.statics[1] == "add" else ("ScatterBackward1" if n.args[2].op.name == "scalar" else "ScatterBackward0"))
+
+
+def _check_index(index, name="gather"):
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+
+
+@export("gather")
+def gather(input, dim, index, *, sparse_grad=False):
+    _check_index(index)
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    return record(GATHER, (input, index), (d,))
+
+
+@export("index_select")
+def index_select(input, dim, index):
+    if index.dtype.category != 1:
+        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+    d = wrap_dim(dim, input.ndim) if input.ndim else 0
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return record(INDEX_SELECT, (input, index.reshape(-1) if index.ndim == 0 else index), (d,))
+
+
+def _scatter(input, dim, index, src=None, value=None, reduce=None):
+    _check_index(index, "scatter")
+    d = wrap_dim(dim, input.ndim)
+    s = src if src is not None else value
+    s = operand(s)
+    return record(SCATTER, (input, index, s), (d, reduce, input.dtype.np))
+
+
+@export("scatter", inplace_names=())
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    if src is not None and not is_tensor(src):
+        value, src = src, None
+    return _scatter(input, dim, index, src, value, reduce)
+
+
+@export("scatter_add")
+def scatter_add(input, dim, index, src):
+    return _scatter(input, dim, index, src, None, "add")
+
+
+@export("scatter_reduce")
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    if not include_self or reduce == "mean":
+        raise NotImplementedError("scatter_reduce with include_self=False or reduce='mean' is not supported by facade yet")
+    return _scatter(input, dim, index, src, None, reduce)
+
+
+def _inplace_of(fn):
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        return write_result(self, fn(self, *args, **kwargs)._storage.node)
+
+    return method
+
+
+from .frontend import METHODS  # noqa: E402
+
+METHODS["scatter_"] = _inplace_of(scatter)
+METHODS["scatter_add_"] = _inplace_of(scatter_add)
+METHODS["scatter_reduce_"] = _inplace_of(scatter_reduce)
+
+
+@export("masked_fill")
+def masked_fill(input, mask, value):
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {type_name(mask.dtype)}")
+    if is_tensor(value) and value.ndim != 0:
+        raise RuntimeError(
+            f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+        )
+    return record(MASKED_FILL, (input, mask, operand(value)), (input.dtype.np,))
+
+
+METHODS["masked_fill_"] = _inplace_of(masked_fill)
+
+
+@export("masked_select")
+def masked_select(input, mask):
+    from .shape import expand
+
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    return getitem(expand(input, shape), expand(mask, shape))
+
+
+NONZERO_NOTE = "nonzero reads the values: the result's shape depends on them"
+
+
+@export("nonzero")
+def nonzero(input, *, as_tuple=False):
+    from .._creation import tensor
+
+    nz = np.nonzero(np.asarray(input._value()).reshape(input.shape) if input.ndim else np.atleast_1d(np.asarray(input._value())))
+    if as_tuple:
+        return tuple(tensor(a.astype(np.int64)) for a in nz)
+    return tensor(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+
+
+@export("argwhere")
+def argwhere(input):
+    return nonzero(input)

@@ -1,0 +1,168 @@
+"""Linear algebra: matmul and its named forms (mm, bmm, mv, dot, outer, addmm, ...).
+
+Shape errors are raised at record time with PyTorch's messages; the grad_fn name follows
+the form PyTorch's matmul dispatches to for the operand ranks.
+"""
+import jax.numpy as jnp
+
+from .._dispatch import record
+from .frontend import cast, export, promote, type_name
+from .table import defop
+
+
+def _mm(a, b, dt):
+    return jnp.matmul(cast(a, dt), cast(b, dt))
+
+
+def _matmul_name(node):
+    a, b = node.args
+    ra, rb = len(a.shape), len(b.shape)
+    if ra == 1 and rb == 1:
+        return "DotBackward0"
+    if ra == 2 and rb == 1:
+        return "MvBackward0"
+    if ra == 1 and rb == 2:
+        return "SqueezeBackward4"
+    if ra == 2 and rb == 2:
+        return "MmBackward0"
+    if rb <= 2 and ra >= 3:
+        return "UnsafeViewBackward0" if rb == 2 else "ViewBackward0"
+    if ra == 1:
+        return "SqueezeBackward4"
+    if ra == 2:
+        return "UnsafeViewBackward0"
+    return "UnsafeViewBackward0" if rb >= 3 else "ViewBackward0"
+
+
+MATMUL = defop("matmul", _mm, grad_fn=_matmul_name)
+MM = defop("mm", _mm, grad_fn="MmBackward0")
+BMM = defop("bmm", _mm, grad_fn="BmmBackward0")
+MV = defop("mv", _mm, grad_fn="MvBackward0")
+DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0")
+OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0")
+ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0")
+ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0")
+
+
+def _dtype_check(a, b, name="expected"):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    return a.dtype
+
+
+def _scalar_check(a, b, what):
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to {what} need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+
+
+@export("matmul")
+def matmul(input, other):
+    a, b = input, other
+    _scalar_check(a, b, "matmul")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if len(sa) == 1 and len(sb) == 1:
+        return dot(a, b)
+    if len(sa) == 2 and len(sb) == 1:
+        return mv(a, b)
+    k_a = sa[-1]
+    k_b = sb[0] if len(sb) == 1 else sb[-2]
+    if k_a != k_b:
+        if len(sa) == 1:
+            raise RuntimeError(f"size mismatch, got input ({sb[-1]}), mat ({sb[-1]}x{sb[-2]}), vec ({k_a})") if False else RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied (1x{k_a} and {k_b}x{sb[-1]})")
+        rows = 1
+        for s in sa[:-1]:
+            rows *= s
+        if len(sb) <= 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_a} and {sb[0]}x{sb[-1] if len(sb) > 1 else 1})")
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{_batch(sa, sb)}, {k_a}] but got: [{_batch(sa, sb)}, {k_b}]."
+        )
+    return record(MATMUL, (a, b), (a.dtype.np,))
+
+
+def _batch(sa, sb):
+    n = 1
+    for s in (sa[:-2] if len(sa) >= len(sb) else sb[:-2]):
+        n *= s
+    return n
+
+
+@export("mm")
+def mm(input, mat2):
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})"
+        )
+    return record(MM, (input, mat2), (_dtype_check(input, mat2).np,))
+
+
+@export("bmm")
+def bmm(input, mat2):
+    if input.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    b, n, m = input.shape
+    if tuple(mat2.shape[:2]) != (b, m):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    return record(BMM, (input, mat2), (_dtype_check(input, mat2).np,))
+
+
+@export("mv")
+def mv(input, vec):
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    return record(MV, (input, vec), (_dtype_check(input, vec).np,))
+
+
+@export("dot", "inner")
+def dot(input, other):
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {type_name(input.dtype)} and {type_name(other.dtype)}"
+        )
+    if input.shape[0] != other.shape[0]:
+        n, m = input.shape[0], other.shape[0]
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of elements, but got {n} and {m} elements respectively"
+        )
+    return record(DOT, (input, other), (input.dtype.np,))
+
+
+@export("outer", "ger")
+def outer(input, vec2):
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D")
+    return record(OUTER, (input, vec2), (promote(input, vec2).np,))
+
+
+@export("addmm")
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    mm(mat1, mat2)  # shape checks
+    d = _dtype_check(mat1, mat2)
+    if beta == 1 and alpha == 1:
+        return record(ADDMM1, (input, mat1, mat2), (d.np,))
+    return record(ADDMM, (input, mat1, mat2, beta, alpha), (d.np,))
+
+
+EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0")
+
+
+@export("einsum", method=False)
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return record(EINSUM, operands, (equation, promote(*operands).np))

@@ -1,0 +1,459 @@
+"""Elementwise ops: unary math, binary arithmetic, comparisons, logical ops, clamp, where.
+
+Each op is one `defop` line (its JAX implementation and grad_fn name) plus, per family, one
+frontend that applies PyTorch's type promotion. Where PyTorch's gradient at a kink or tie
+differs from JAX's default, the implementation is written so that JAX's derivative of it
+equals PyTorch's (abs and relu at 0, clamp at its bounds).
+"""
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype
+from .._dispatch import record
+from .frontend import METHODS as _METHODS
+from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, type_name
+from .table import SCALAR, defop
+
+
+def _float_of(d):
+    """dtype an op that needs floats computes in: ints and bool become the default float."""
+    return d if d.category >= 2 else _dtype.get_default_dtype()
+
+
+# ---- unary -----------------------------------------------------------------------------
+def _abs(x):
+    return x * jnp.sign(x) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.abs(x)  # d|x|/dx = 0 at 0
+
+
+def _relu(x):
+    return jnp.where(x > 0, x, jnp.zeros((), x.dtype))  # d/dx = 0 at 0, as in PyTorch
+
+
+def _sign(x):
+    return jnp.sign(x) if x.dtype != jnp.bool_ else x
+
+
+def _round(x, decimals):
+    if decimals == 0:
+        return jnp.round(x)
+    s = 10.0**decimals
+    return jnp.round(x * s) / s
+
+
+def _frac(x):
+    return x - jnp.trunc(x)
+
+
+# name: (jax function, grad_fn, saves, promote ints to float)
+_UNARY = {
+    "sin": (jnp.sin, "SinBackward0", "in", True),
+    "cos": (jnp.cos, "CosBackward0", "in", True),
+    "tan": (jnp.tan, "TanBackward0", "out", True),
+    "asin": (jnp.arcsin, "AsinBackward0", "in", True),
+    "acos": (jnp.arccos, "AcosBackward0", "in", True),
+    "atan": (jnp.arctan, "AtanBackward0", "in", True),
+    "sinh": (jnp.sinh, "SinhBackward0", "in", True),
+    "cosh": (jnp.cosh, "CoshBackward0", "in", True),
+    "tanh": (jnp.tanh, "TanhBackward0", "out", True),
+    "asinh": (jnp.arcsinh, "AsinhBackward0", "in", True),
+    "acosh": (jnp.arccosh, "AcoshBackward0", "in", True),
+    "atanh": (jnp.arctanh, "AtanhBackward0", "in", True),
+    "exp": (jnp.exp, "ExpBackward0", "out", True),
+    "exp2": (jnp.exp2, "Exp2Backward0", "out", True),
+    "expm1": (jnp.expm1, "Expm1Backward0", "out", True),
+    "log": (jnp.log, "LogBackward0", "in", True),
+    "log2": (jnp.log2, "Log2Backward0", "in", True),
+    "log10": (jnp.log10, "Log10Backward0", "in", True),
+    "log1p": (jnp.log1p, "Log1PBackward0", "in", True),
+    "sqrt": (jnp.sqrt, "SqrtBackward0", "out", True),
+    "rsqrt": (lax.rsqrt, "RsqrtBackward0", "out", True),
+    "sigmoid": (jax.nn.sigmoid, "SigmoidBackward0", "out", True),
+    "erf": (jax.scipy.special.erf, "ErfBackward0", "in", True),
+    "erfc": (jax.scipy.special.erfc, "ErfcBackward0", "in", True),
+    "erfinv": (jax.scipy.special.erfinv, "ErfinvBackward0", "in", True),
+    "lgamma": (jax.scipy.special.gammaln, "LgammaBackward0", "in", True),
+    "digamma": (jax.scipy.special.digamma, "DigammaBackward0", "in", True),
+    "reciprocal": (jnp.reciprocal, "ReciprocalBackward0", "out", True),
+    "neg": (jnp.negative, "NegBackward0", False, False),
+    "abs": (_abs, "AbsBackward0", "in", False),
+    "sign": (_sign, "SignBackward0", False, False),
+    "sgn": (_sign, "SgnBackward0", False, False),
+    "floor": (jnp.floor, "FloorBackward0", False, False),
+    "ceil": (jnp.ceil, "CeilBackward0", False, False),
+    "trunc": (jnp.trunc, "TruncBackward0", False, False),
+    "frac": (_frac, "FracBackward0", False, False),
+    "relu": (_relu, "ReluBackward0", "out", False),
+    "square": (jnp.square, "PowBackward0", "in", False),
+    "logical_not": (jnp.logical_not, None, False, False),
+    "bitwise_not": (jnp.invert, None, False, False),
+    "isnan": (jnp.isnan, None, False, False),
+    "isinf": (jnp.isinf, None, False, False),
+    "isfinite": (jnp.isfinite, None, False, False),
+    "signbit": (jnp.signbit, None, False, False),
+}
+_ROUNDING = {"floor", "ceil", "trunc", "round"}
+_BOOL_OUT = {"logical_not", "isnan", "isinf", "isfinite", "signbit"}
+_ALIASES = {"abs": ("absolute",), "neg": ("negative",), "asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",),
+            "asinh": ("arcsinh",), "acosh": ("arccosh",), "atanh": ("arctanh",), "trunc": ("fix",)}
+
+
+def _unary_family(name, fn, grad_fn, saves, to_float):
+    if name in _BOOL_OUT:
+        op = defop(name, lambda x, dt: fn(x), grad_fn=grad_fn, saves=False, differentiable=False)
+    else:
+        op = defop(name, lambda x, dt: fn(cast(x, dt)), grad_fn=grad_fn, saves=saves)
+
+    def frontend(input):
+        x = input
+        d = x.dtype
+        if to_float:
+            d = _float_of(d)
+        elif name in _ROUNDING and d.category < 2:
+            return x.clone()
+        elif name == "neg" and d is _dtype.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+                "use the `~` or `logical_not()` operator instead."
+            )
+        elif name == "bitwise_not" and d.category > 1:
+            raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{type_name(d)}\'')
+        return record(op, (x,), (d.np,))
+
+    frontend.__name__ = name
+    names = (name,) + _ALIASES.get(name, ())
+    export(*names, inplace_names=tuple(n + "_" for n in names))(frontend)
+    return frontend
+
+
+for _n, _spec in _UNARY.items():
+    _unary_family(_n, *_spec)
+
+_ROUND = defop("round", lambda x, decimals, dt: _round(cast(x, dt), decimals), saves=False,
+               grad_fn=lambda node: "RoundBackward0" if node.statics[0] == 0 else "RoundBackward1")
+
+
+@export("round", inplace_names=("round_",))
+def round(input, decimals=0):  # noqa: A001 - PyTorch's name
+    if input.dtype.category < 2:
+        return input.clone()
+    return record(_ROUND, (input,), (int(decimals), input.dtype.np))
+
+
+# ---- binary arithmetic -----------------------------------------------------------------
+def _rsub_name(node):
+    return "RsubBackward1" if node.args[1].op is SCALAR else "RsubBackward0"
+
+
+def _div_name(node):
+    return "MulBackward0" if node.args[0].op is SCALAR else "DivBackward0"  # 2 / x is 2 * x.reciprocal()
+
+
+ADD = defop("add", lambda a, b, dt: cast(a, dt) + cast(b, dt), grad_fn="AddBackward0", saves=False)
+ADD_ALPHA = defop("add_alpha", lambda a, b, c, dt: cast(a, dt) + cast(c, dt) * cast(b, dt), grad_fn="AddBackward0", saves=False)
+SUB = defop("sub", lambda a, b, dt: cast(a, dt) - cast(b, dt), grad_fn="SubBackward0", saves=False)
+SUB_ALPHA = defop("sub_alpha", lambda a, b, c, dt: cast(a, dt) - cast(c, dt) * cast(b, dt), grad_fn="SubBackward0", saves=False)
+RSUB = defop("rsub", lambda a, b, dt: cast(b, dt) - cast(a, dt), grad_fn="RsubBackward1", saves=False)
+MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0")
+DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0")
+DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
+DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
+REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), grad_fn="RemainderBackward0", saves=False)
+FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), grad_fn="FmodBackward0", saves=False)
+POW = defop("pow", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn=lambda n: _pow_name(n))
+ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0")
+MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0")
+MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0")
+HYPOT = defop("hypot", lambda a, b, dt: jnp.hypot(cast(a, dt), cast(b, dt)), grad_fn="HypotBackward0")
+COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)), grad_fn="CopysignBackward0")
+XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), grad_fn="XlogyBackward0")
+
+
+def _div_trunc(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        q = lax.div(a, b)
+        return q
+    return jnp.trunc(a / b)
+
+
+def _floor_div(a, b):
+    return jnp.floor_divide(a, b) if jnp.issubdtype(a.dtype, jnp.integer) else jnp.floor(a / b)
+
+
+def _remainder(a, b):
+    return jnp.remainder(a, b)
+
+
+def _pow(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        return lax.integer_pow(a, int(b)) if isinstance(b, int) else jnp.power(a, b)
+    return jnp.power(a, b)
+
+
+def _pow_name(node):
+    a, b = node.args
+    if b.op is SCALAR:
+        return "PowBackward0"
+    return "PowBackward2" if a.op is SCALAR else "PowBackward1"
+
+
+POW.grad_fn = _pow_name
+DIV.grad_fn = _div_name
+RSUB.grad_fn = _rsub_name
+
+
+def _binary(op, a, b, *, float_out=False):
+    a, b = operand(a), operand(b)
+    if not is_tensor(a) and not is_tensor(b):
+        from .._creation import tensor
+
+        a = tensor(a)
+    d = promote(a, b)
+    if float_out:
+        d = _float_of(d)
+    return record(op, (a, b), (d.np,))
+
+
+def _check_alpha(alpha, a, b):
+    d = promote(a, b) if alpha is not None else None
+    if isinstance(alpha, float) and d is not None and d.category < 2:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, bool) is False and d is _dtype.bool_ and alpha not in (1, True):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
+@export("add", inplace_names=("add_",))
+def add(input, other, *, alpha=1, out=None):
+    if alpha == 1 and not isinstance(alpha, float) or alpha == 1.0 and isinstance(alpha, float):
+        return _binary(ADD, input, other)
+    input, other = operand(input), operand(other)
+    _check_alpha(alpha, input, other)
+    d = promote(input, other)
+    return record(ADD_ALPHA, (input, other, alpha), (d.np,))
+
+
+@export("sub", "subtract", inplace_names=("sub_", "subtract_"))
+def sub(input, other, *, alpha=1, out=None):
+    input, other = operand(input), operand(other)
+    for x in (input, other):
+        if is_tensor(x) and x.dtype is _dtype.bool_:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead."
+            )
+    if alpha == 1:
+        return _binary(SUB, input, other)
+    _check_alpha(alpha, input, other)
+    d = promote(input, other)
+    return record(SUB_ALPHA, (input, other, alpha), (d.np,))
+
+
+@export("rsub")
+def rsub(input, other, *, alpha=1):
+    if alpha != 1:
+        return sub(other, input * alpha) if is_tensor(other) else add(-alpha * input, other)
+    return _binary(RSUB, input, other)
+
+
+@export("mul", "multiply", inplace_names=("mul_", "multiply_"))
+def mul(input, other, *, out=None):
+    return _binary(MUL, input, other)
+
+
+@export("div", "divide", inplace_names=("div_", "divide_"))
+def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is None:
+        return _binary(DIV, input, other, float_out=True)
+    if rounding_mode == "trunc":
+        return _binary(DIV_TRUNC, input, other)
+    if rounding_mode == "floor":
+        return _binary(DIV_FLOOR, input, other)
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+    )
+
+
+export("true_divide", inplace_names=("true_divide_",))(lambda input, other: div(input, other))
+
+
+@export("floor_divide", inplace_names=("floor_divide_",))
+def floor_divide(input, other):
+    return _binary(DIV_FLOOR, input, other)
+
+
+@export("remainder", inplace_names=("remainder_",))
+def remainder(input, other):
+    return _binary(REMAINDER, input, other)
+
+
+@export("fmod", inplace_names=("fmod_",))
+def fmod(input, other):
+    return _binary(FMOD, input, other)
+
+
+@export("pow", inplace_names=("pow_",))
+def pow(input, exponent):  # noqa: A001
+    return _binary(POW, input, exponent)
+
+
+@export("float_power", inplace_names=("float_power_",))
+def float_power(input, exponent):
+    input, exponent = operand(input), operand(exponent)
+    cplx = any((is_tensor(x) and x.dtype.is_complex) or isinstance(x, complex) for x in (input, exponent))
+    d = _dtype.complex128 if cplx else _dtype.float64
+    return record(POW, (input, exponent), (d.np,))
+
+
+for _name, _op in (("atan2", ATAN2), ("maximum", MAXIMUM), ("minimum", MINIMUM), ("hypot", HYPOT),
+                   ("copysign", COPYSIGN), ("xlogy", XLOGY)):
+    def _make(op, float_out):
+        return lambda input, other: _binary(op, input, other, float_out=float_out)
+
+    export(_name, inplace_names=(_name + "_",))(_make(_op, _name in ("atan2", "hypot", "copysign", "xlogy")))
+export("arctan2", inplace_names=("arctan2_",))(lambda input, other: _binary(ATAN2, input, other, float_out=True))
+export("fmax")(lambda input, other: _binary(MAXIMUM, input, other))
+export("fmin")(lambda input, other: _binary(MINIMUM, input, other))
+
+# ---- comparisons and logical ops -------------------------------------------------------
+_CMP = {"eq": jnp.equal, "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
+        "ge": jnp.greater_equal, "logical_and": jnp.logical_and, "logical_or": jnp.logical_or,
+        "logical_xor": jnp.logical_xor}
+_CMP_ALIASES = {"ne": ("not_equal",), "lt": ("less",), "le": ("less_equal",), "gt": ("greater",),
+                "ge": ("greater_equal",)}
+
+
+def _cmp_family(name, fn):
+    op = defop(name, lambda a, b, dt: fn(cast(a, dt), cast(b, dt)), saves=False, differentiable=False)
+
+    def frontend(input, other):
+        input, other = operand(input), operand(other)
+        return record(op, (input, other), (promote(input, other).np,))
+
+    frontend.__name__ = name
+
+    def inplace_cmp(self, other):
+        from .frontend import check_inplace, write_result
+        from .._dispatch import record_node
+
+        check_inplace(self)
+        out = frontend(self, other)
+        node = record_node(TO_DTYPE, (out._node(),), (self.dtype.np,))
+        return write_result(self, node)
+
+    names = (name,) + _CMP_ALIASES.get(name, ())
+    export(*names)(frontend)
+    for n in names:
+        _METHODS[n + "_"] = inplace_cmp
+    return frontend
+
+
+
+for _n, _f in _CMP.items():
+    _cmp_family(_n, _f)
+
+_BITWISE = {"bitwise_and": jnp.bitwise_and, "bitwise_or": jnp.bitwise_or, "bitwise_xor": jnp.bitwise_xor}
+for _n, _f in _BITWISE.items():
+    def _make_bitwise(name, fn):
+        op = defop(name, lambda a, b, dt: fn(cast(a, dt), cast(b, dt)), saves=False, differentiable=False)
+
+        def frontend(input, other):
+            input, other = operand(input), operand(other)
+            d = promote(input, other)
+            if d.category > 1:
+                raise RuntimeError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
+            return record(op, (input, other), (d.np,))
+
+        return frontend
+
+    export(_n, inplace_names=(_n + "_",))(_make_bitwise(_n, _f))
+
+
+@export("equal")
+def equal(input, other):
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(_METHODS["eq"](input, other).all())
+
+
+# ---- clamp -----------------------------------------------------------------------------
+def _clamp(x, lo, hi, has_lo, has_hi, named, dt):
+    x = cast(x, dt)
+    out = x
+    if has_lo:
+        lo = cast(lo, dt)
+        out = jnp.where(x < lo, lo, out)  # at x == lo the gradient goes to x, as in PyTorch
+    if has_hi:
+        hi = cast(hi, dt)
+        out = jnp.where(x > hi, hi, out)
+    if has_lo and has_hi:
+        out = jnp.where(lo > hi, hi, out)
+    return jnp.where(jnp.isnan(x), x, out) if jnp.issubdtype(dt, jnp.inexact) else out
+
+
+def _clamp_name(node):
+    """ClampBackward1 when every given bound is a number, ClampBackward0 when one is a tensor."""
+    if node.statics[2]:
+        return "ClampMinBackward0" if node.statics[0] else "ClampMaxBackward0"
+    given = [a for a, has in zip(node.args[1:], node.statics[:2]) if has]
+    return "ClampBackward1" if all(a.op is SCALAR for a in given) else "ClampBackward0"
+
+
+CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name)
+
+
+@export("clamp", "clip", inplace_names=("clamp_", "clip_"))
+def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    lo = operand(min) if min is not None else 0
+    hi = operand(max) if max is not None else 0
+    operands = [input] + [b for b in (min, max) if b is not None]
+    d = promote(*[operand(o) for o in operands])
+    return record(CLAMP, (input, lo, hi), (min is not None, max is not None, _named, d.np))
+
+
+export("clamp_min", inplace_names=("clamp_min_",))(lambda input, min: clamp(input, min=min, _named=True))
+export("clamp_max", inplace_names=("clamp_max_",))(lambda input, max: clamp(input, max=max, _named=True))
+
+
+# ---- where / lerp / addcmul ------------------------------------------------------------
+WHERE = defop("where", lambda c, a, b, dt: jnp.where(c, cast(a, dt), cast(b, dt)), grad_fn="WhereBackward0")
+
+
+@export("where", method=False)
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if condition.dtype is not _dtype.bool_ and condition.dtype is not _dtype.uint8:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(condition.dtype)}")
+    input, other = operand(input), operand(other)
+    return record(WHERE, (condition, input, other), (promote(input, other).np,))
+
+
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+_METHODS["where"] = _where_method
+
+LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), grad_fn="LerpBackward0")
+
+
+@export("lerp", inplace_names=("lerp_",))
+def lerp(input, end, weight):
+    weight = operand(weight)
+    return record(LERP, (input, end, weight), (promote(input, end).np,))
+
+
+ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt), grad_fn="AddcmulBackward0")
+ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt), grad_fn="AddcdivBackward0")
+
+
+@export("addcmul", inplace_names=("addcmul_",))
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return record(ADDCMUL, (input, tensor1, tensor2, value), (promote(input, tensor1, tensor2).np,))
+
+
+@export("addcdiv", inplace_names=("addcdiv_",))
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return record(ADDCDIV, (input, tensor1, tensor2, value), (_float_of(promote(input, tensor1, tensor2)).np,))

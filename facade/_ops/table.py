@@ -1,0 +1,81 @@
+"""The op table: each op is declared once, as an `OpDef`.
+
+An OpDef holds the op's pure JAX implementation, the PyTorch grad_fn name it shows, what it
+saves for backward, and which of its arguments are static. It holds no derivative: JAX
+differentiates `impl`. Functions, Tensor methods, operators and in-place variants are all
+derived from the declarations in the sibling modules (see `_ops/__init__.py`).
+
+`impl(*arrays, *statics)` receives the argument values (JAX arrays, or Python numbers for
+scalar operands when run eagerly) followed by the static arguments, and must cast its
+inputs itself: facade decides result dtypes by PyTorch's rules before calling it.
+"""
+import itertools
+
+__all__ = ["OpDef", "OPS", "defop"]
+
+OPS = {}
+_ids = itertools.count()
+
+
+class OpDef:
+    __slots__ = ("name", "impl", "grad_fn", "saves", "id", "check", "nout", "differentiable", "view", "__dict__")
+
+    def __init__(self, name, impl, grad_fn=None, saves=True, check=None, nout=1, differentiable=True, view=False):
+        self.name = name
+        self.impl = impl
+        # a PyTorch class name ("AddBackward0"), or a function of the Node giving it
+        self.grad_fn = grad_fn
+        # True: a second backward without retain_graph raises, and an in-place change to
+        # an input (or, for "out", the output) before backward raises, as in PyTorch
+        self.saves = saves
+        self.check = check  # optional check(*arg_nodes, *statics) raising PyTorch's errors
+        self.nout = nout  # >1: impl returns a tuple; outputs are taken out with GETITEM nodes
+        self.differentiable = differentiable  # False: outputs never require grad (argmax, eq, ...)
+        self.view = view  # True: the output aliases its input (PyTorch view semantics)
+        self.id = next(_ids)
+
+    def grad_fn_name(self, node):
+        g = self.grad_fn
+        if g is None:
+            return None
+        return g if isinstance(g, str) else g(node)
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+def defop(name, impl, **kw):
+    if name in OPS:
+        raise ValueError(f"op {name!r} declared twice")
+    op = OPS[name] = OpDef(name, impl, **kw)
+    return op
+
+
+# Structural ops the engine itself needs.
+SCALAR = defop("scalar", None)  # a Python number operand; its value lives in node.value
+LEAF = defop("leaf", lambda v: v, grad_fn="AccumulateGrad", saves=False)  # a leaf's use
+DETACH = defop("detach", lambda v: v, grad_fn=None, saves=False, differentiable=False)  # a detached alias
+GETITEM = defop("getitem", lambda v, i: v[i], saves=False)  # one output of a multi-output op
+
+
+def _rebind_impl():
+    import jax
+
+    @jax.custom_vjp
+    def rebind(value, history):
+        return value
+
+    def fwd(value, history):
+        return value, None
+
+    def bwd(_, g):
+        return (jax.numpy.zeros_like(g), g)
+
+    rebind.defvjp(fwd, bwd)
+    return rebind
+
+
+# A tensor whose value was changed behind autograd's back (through .data or a detach()ed
+# alias) keeps its history: forward uses the new value, gradients flow into the old graph.
+REBIND = defop("rebind", lambda v, h: _REBIND(v, h), grad_fn=None, saves=False)
+_REBIND = _rebind_impl()

@@ -1,0 +1,506 @@
+"""The Tensor handle.
+
+A Tensor is a thin mutable handle on the tape: it points at a `Storage` (shared with its
+views, `detach()` and `.data` aliases) whose `node` is the tensor's current value, a version
+counter shared the way PyTorch shares it, and its autograd state (`requires_grad` for
+leaves, `grad_fn` for results, `.grad`). Values are computed only when something needs them
+(printing, `.item()`, `.numpy()`, backward).
+
+Ops, operators and in-place variants are attached to this class from the op table
+(`_ops/__init__.py`); this file holds only what is about the handle itself.
+"""
+import warnings
+
+import numpy as np
+
+from . import _device, _dtype, _engine
+from ._grad_mode import STATE as _GRAD
+from ._ops.table import LEAF, OPS
+from ._tape import Node, Storage
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with PyTorch's repr."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+class Tensor:
+    __slots__ = ("_storage", "_vc", "_view", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "__dict__", "__weakref__")
+
+    # ---- construction ------------------------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        from ._creation import _legacy_constructor
+
+        return _legacy_constructor(cls, *args, **kwargs)
+
+    @classmethod
+    def _wrap(cls, node, requires_grad=False):
+        """A tensor whose value is `node` (the result of an op, or a source)."""
+        t = object.__new__(cls)
+        t._storage = Storage(node)
+        t._vc = [0]
+        t._view = None
+        t._vcache = None
+        t._rg = requires_grad
+        t._grad_fn = node if node.requires_grad else None
+        t._grad = None
+        t._leafuse = None
+        return t
+
+    @classmethod
+    def _wrap_view(cls, base, chain, node, vc=None):
+        """A view of `base` (its root): the value is `chain` applied to the root's value."""
+        root, prefix = (base._view[0], base._view[1]) if base._view is not None else (base, ())
+        t = object.__new__(cls)
+        t._storage = root._storage
+        t._vc = root._vc if vc is None else vc
+        t._view = (root, prefix + chain, node.requires_grad)
+        t._vcache = (node.args[0] if len(chain) == 1 else None, node)
+        t._rg = False
+        t._grad_fn = None
+        t._grad = None
+        t._leafuse = None
+        return t
+
+    # ---- nodes -------------------------------------------------------------------------
+    def _node(self):
+        """The node holding this tensor's current value (grad-aware for views that track grad)."""
+        view = self._view
+        if view is None:
+            return self._storage.node
+        root, chain, tracks = view
+        base = root._input_node() if tracks else root._storage.node
+        cache = self._vcache
+        if cache is not None and cache[0] is base:
+            return cache[1]
+        from ._dispatch import record_node
+
+        node = base
+        with_grad = _GRAD[0]
+        _GRAD[0] = tracks
+        try:
+            for op, statics in chain:
+                node = record_node(op, (node,), statics)
+        finally:
+            _GRAD[0] = with_grad
+        self._vcache = (base, node)
+        return node
+
+    def _input_node(self):
+        """The node an op should take as this operand: a LEAF node for leaves that require grad."""
+        if self._view is not None:
+            return self._node()
+        v = self._storage.node
+        if self._rg:
+            lu = self._leafuse
+            if lu is not None and lu.args[0] is v:
+                return lu
+            lu = Node(LEAF, (v,), (), None, v.shape, v.dtype, True)
+            lu.device = v.device
+            lu.leaf = self
+            self._leafuse = lu
+            return lu
+        g = self._grad_fn
+        if g is v or g is None and not v.requires_grad:
+            return v
+        if g is None:
+            # a detach()ed alias of a tensor that requires grad: same value, no history
+            lu = self._leafuse
+            if lu is not None and lu.args[0] is v:
+                return lu
+            lu = Node(OPS["detach"], (v,), (), None, v.shape, v.dtype, False)
+            lu.device = v.device
+            self._leafuse = lu
+            return lu
+        from ._dispatch import record_node
+
+        return record_node(OPS["rebind"], (v, g))
+
+    def _value(self):
+        """The concrete JAX array (computing pending ops now)."""
+        node = self._node()
+        if node.value is None:
+            _engine.evaluate([node])
+        return node.value
+
+    def _set_node(self, node):
+        """Point this tensor (and every alias) at a new value: the write half of every in-place op."""
+        view = self._view
+        if view is None:
+            self._storage.set(node)
+            if node.requires_grad:
+                self._grad_fn = node
+        else:
+            from ._views import write_through
+
+            write_through(self, node)
+        self._vc[0] += 1
+
+    # ---- metadata ----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._node().shape)
+
+    def size(self, dim=None):
+        shape = self._node().shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    @property
+    def dtype(self):
+        return self._node().dtype
+
+    @property
+    def ndim(self):
+        return len(self._node().shape)
+
+    def dim(self):
+        return len(self._node().shape)
+
+    ndimension = dim
+
+    def numel(self):
+        n = 1
+        for s in self._node().shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    def __len__(self):
+        shape = self._node().shape
+        if not shape:
+            raise TypeError("len() of a 0-d tensor")
+        return shape[0]
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.numel() * self.dtype.itemsize
+
+    @property
+    def device(self):
+        return _device.of_array(self._node(), self)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def get_device(self):
+        d = self.device
+        return -1 if d.type == "cpu" else d.index
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self):
+        return self._rg or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self._set_requires_grad(flag, "requires_grad")
+
+    @property
+    def grad_fn(self):
+        if self._view is not None:
+            node = self._node() if self._view[2] else None
+            g = node if node is not None and node.requires_grad else None
+        else:
+            g = self._grad_fn
+        if g is None:
+            return None
+        from .autograd.graph import wrap_node
+
+        return wrap_node(g)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _device.legacy_type_name(self)
+        from ._creation import _parse_type
+
+        return self.to(_parse_type(dtype))
+
+    def _is_view(self):
+        return self._view is not None
+
+    @property
+    def _base(self):
+        return self._view[0] if self._view is not None else None
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    # ---- autograd state ----------------------------------------------------------------
+    def _set_requires_grad(self, flag, how):
+        flag = bool(flag)
+        if not self.is_leaf:
+            if not flag:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+                )
+            return
+        if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._rg = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self._set_requires_grad(requires_grad, "requires_grad_")
+        return self
+
+    @property
+    def grad(self):
+        if not self.is_leaf and not self.__dict__.get("_retains_grad") and self.__dict__.get("_warn_grad", True):
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
+                "Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at "
+                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    def retain_grad(self):
+        if self.is_leaf:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        self.__dict__["_retains_grad"] = True
+
+    @property
+    def retains_grad(self):
+        return bool(self.__dict__.get("_retains_grad")) and not self.is_leaf
+
+    def register_hook(self, hook):
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.hooks import add_tensor_hook
+
+        return add_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if not self.is_leaf:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.hooks import add_tensor_hook
+
+        return add_tensor_hook(self, hook, post_accumulate=True)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing storage and version counter, outside the graph."""
+        if self._view is None:
+            t = object.__new__(type(self) if type(self) is Tensor else Tensor)
+            t._storage = self._storage
+            t._vc = self._vc
+            t._view = None
+            t._vcache = None
+            t._rg = False
+            t._grad_fn = None
+            t._grad = None
+            t._leafuse = None
+            return t
+        root, chain, _ = self._view
+        t = object.__new__(Tensor)
+        t._storage, t._vc, t._view, t._vcache = self._storage, self._vc, (root, chain, False), None
+        t._rg, t._grad_fn, t._grad, t._leafuse = False, None, None, None
+        return t
+
+    def detach_(self):
+        if self._view is not None and self._view[2]:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer "
+                "to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
+        self._grad_fn = None
+        self._rg = False
+        return self
+
+    @property
+    def data(self):
+        """Like detach(), but with a fresh version counter: changes through .data are invisible to autograd."""
+        t = self.detach()
+        t._vc = [self._vc[0]]
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be a Tensor, not {type(value).__name__}")
+        if self._view is not None:
+            self._view = None
+            self._vcache = None
+        if value._view is None:
+            self._storage = value._storage
+        else:
+            self._storage = Storage(value._node())
+
+    # ---- conversions -------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return _device.to_numpy(self._value())
+
+    def tolist(self):
+        a = _device.to_numpy(self._value())
+        if self.dtype is _dtype.bfloat16 or self.dtype is _dtype.float16:
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        a = _device.to_numpy(self._value())
+        if self.dtype is _dtype.bfloat16 or self.dtype is _dtype.float16:
+            a = a.astype(np.float32)
+        return a.reshape(()).item()
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if self.dtype.category != 1 or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self._scalar("complex"))
+
+    def __bool__(self):
+        n = self.numel()
+        if n != 1:
+            if n == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def _scalar(self, kind):
+        if self.numel() != 1:
+            raise TypeError(f"only length-1 tensors can be converted to Python scalars")
+        return self.item()
+
+    def __format__(self, spec):
+        if self.dim() == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy(force=True) if not self.requires_grad else self.detach().numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __iter__(self):
+        if self.dim() == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, proto):
+        from ._creation import _rebuild
+
+        return (_rebuild, (self.detach().numpy(), self.dtype.name, self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  "
+                "If you were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, "
+                "see https://github.com/pytorch/pytorch/pull/103001"
+            )
+        from ._creation import _from_array
+
+        t = _from_array(self._value(), self.dtype, self.requires_grad)
+        if type(self) is not Tensor:
+            t = type(self)._wrap_like(t) if hasattr(type(self), "_wrap_like") else t
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    # ---- printing ----------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import format_tensor
+
+        gf = self.grad_fn
+        dev = self.device
+        return format_tensor(
+            _device.to_numpy(self._value()),
+            dtype=self.dtype.name,
+            device=None if dev.type == "cpu" else str(dev),
+            requires_grad=self.requires_grad and gf is None,
+            grad_fn=gf.name() if gf is not None else None,
+            default_dtype=_dtype.get_default_dtype().name,
+            is_parameter=self.__dict__.get("_is_param", False),
+        )
+
+    __str__ = __repr__
+
+
+def _wrap_dim(dim, ndim):
+    """Normalise a possibly negative dim, with PyTorch's IndexError."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n

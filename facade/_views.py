@@ -1,0 +1,69 @@
+"""Views: tensors that share their root's storage through a chain of view ops.
+
+A view's value is its chain of view ops (select, slice, transpose, reshape, expand ...)
+applied to the root's current value, so a write through the root is seen by the view. A
+write through a view is turned into a write of the root: `view_scatter` places the new view
+values at the root positions the chain selects. Those positions are found by running the
+chain on an index array (iota), so no view op needs a hand-written inverse, and autograd
+through the write is JAX's derivative of a scatter (PyTorch's CopySlices).
+"""
+import jax.numpy as jnp
+
+from ._dispatch import record_node
+from ._grad_mode import STATE as _GRAD
+from ._ops.table import defop
+
+
+def _positions(shape, chain):
+    size = 1
+    for s in shape:
+        size *= s
+    idx = jnp.arange(size, dtype=jnp.int32).reshape(shape)
+    for op, statics in chain:
+        idx = op.impl(idx, *statics)
+    return idx
+
+
+def _view_scatter(root, new, chain):
+    idx = _positions(root.shape, chain)
+    return root.reshape(-1).at[idx.reshape(-1)].set(new.astype(root.dtype).reshape(-1)).reshape(root.shape)
+
+
+VIEW_SCATTER = defop("view_scatter", _view_scatter, grad_fn="CopySlices", saves=False)
+
+
+def make_view(base, op, statics):
+    """Record view op on `base` and return the view tensor sharing base's storage."""
+    from ._tensor import Tensor
+
+    tracks = _GRAD[0] and base.requires_grad
+    node = record_node(op, (base._input_node() if tracks else base._node(),), statics)
+    return Tensor._wrap_view(base, ((op, statics),), node)
+
+
+def _check_writable(chain):
+    for op, statics in chain:
+        if op.name == "expand":
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                "location. Please clone() the tensor before performing the operation."
+            )
+
+
+def write_through(view, new_node):
+    """Write `new_node` (the view's new value) into the view's root."""
+    root, chain, tracks = view._view
+    _check_writable(chain)
+    grad = _GRAD[0] and (root.requires_grad or new_node.requires_grad)
+    base = root._input_node() if grad else root._storage.node
+    saved = _GRAD[0]
+    _GRAD[0] = grad
+    try:
+        node = record_node(VIEW_SCATTER, (base, new_node), (chain,))
+    finally:
+        _GRAD[0] = saved
+    root._storage.set(node)
+    if node.requires_grad:
+        root._grad_fn = node
+        view._view = (root, chain, True)
+    view._vcache = None

@@ -1,0 +1,242 @@
+"""torch.autograd: backward, grad, Function, grad modes and the graph objects."""
+from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import graph
+from .function import Function, FunctionCtx, once_differentiable
+from .hooks import HOOKED, run_hooks, run_post_accumulate
+from .engine import run_backward
+
+__all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "gradcheck", "gradgradcheck", "graph", "Variable", "set_detect_anomaly", "detect_anomaly"]
+
+
+def __getattr__(name):
+    if name in ("gradcheck", "gradgradcheck"):
+        from . import gradcheck as _gc
+
+        return getattr(_gc, name)
+    raise AttributeError(f"module 'facade.autograd' has no attribute '{name}'")
+
+
+def _as_tuple(x):
+    if x is None:
+        return ()
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_grads(outputs, grads, is_grads_batched=False):
+    from .._creation import ones_like
+    from .._tensor import Tensor
+
+    grads = _as_tuple(grads)
+    if not grads:
+        grads = (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(grads)} tensors and {len(outputs)} gradients")
+    out = []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not t.dtype.is_floating_point and not t.dtype.is_complex:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
+            out.append(ones_like(t))
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        if tuple(g.shape) != tuple(t.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape of {t.shape}."
+            )
+        if g.dtype.is_complex != t.dtype.is_complex:
+            raise TypeError("For complex Tensors, both grad_output and output are required to have the same dtype.")
+        out.append(g)
+    return tuple(out)
+
+
+def _roots(tensors):
+    nodes = []
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        nodes.append(t._input_node())
+    return nodes
+
+
+def _cut_tensors(roots):
+    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (in topological order)."""
+    if not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
+        return []
+    from .engine import collect
+
+    order = collect(roots)[0]
+    pos = {id(n): i for i, n in enumerate(order)}
+    hooked = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre") and t._grad_fn is not None and id(t._grad_fn) in pos]
+    hooked.sort(key=lambda t: pos[id(t._grad_fn)])
+    return hooked
+
+
+def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None):
+    """All gradients as {id(leaf tensor or node): Tensor}, running hooks on intermediate tensors.
+
+    With no hooked intermediate tensors this is one run of the engine; otherwise the graph is
+    cut at the hooked tensors and run stage by stage, latest first.
+    """
+    cuts = _cut_tensors(roots)
+    if not cuts:
+        return run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
+                            accumulate=targets is None)
+    results, leaves, stage_roots, stage_cots = {}, [], list(roots), list(cots)
+    pending = list(cuts)
+    cut_nodes = [t._grad_fn for t in cuts]
+    while True:
+        stops = [t._grad_fn for t in pending]
+        res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
+                                   targets=targets, accumulate=False, stop=stops)
+        for k, v in res.items():
+            if v is None:
+                continue
+            results[k] = v if results.get(k) is None else results[k] + v
+        leaves += [t for t in lts if t not in leaves]
+        if not pending:
+            break
+        t = pending.pop()  # the hooked tensor nearest the roots: its gradient is complete
+        g = results.pop(id(t._grad_fn), None)
+        if g is None:
+            continue
+        g = run_hooks(t, g)
+        if t.__dict__.get("_retains_grad"):
+            _retain(t, g)
+        stage_roots, stage_cots = [t._grad_fn], [g]
+    if not retain_graph:
+        from .engine import collect
+
+        for n in collect(roots)[0]:
+            if n.op.saves:
+                n.freed = True
+    del cut_nodes
+    return results, leaves, set()
+
+
+def _retain(t, g):
+    if t._grad is None:
+        t._grad = g.detach()
+    else:
+        t._grad = t._grad + g.detach()
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' .grad (PyTorch's AccumulateGrad semantics)."""
+    from .._tensor import Tensor
+
+    tensors = _as_tuple(tensors)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    cots = _make_grads(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(tensors)
+    inputs = _as_tuple(inputs)
+    if inputs:
+        for t in inputs:
+            if not isinstance(t, Tensor):
+                raise TypeError("inputs to backward must be Tensors")
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+    results, leaves, accumulated = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph,
+                                                  targets=[t._input_node() for t in inputs if not t.is_leaf] or None
+                                                  if inputs else None)
+    wanted = {id(t) for t in inputs} if inputs else None
+    for k, t in enumerate(leaves):
+        if wanted is not None and id(t) not in wanted:
+            continue
+        g = results.get(id(t))
+        if g is None:
+            continue
+        if k in accumulated:
+            t._grad._storage.set(g._storage.node)
+            t._grad._vc[0] += 1
+        else:
+            _accumulate(t, run_hooks(t, g), create_graph)
+        run_post_accumulate(t)
+    for t in list(HOOKED):
+        if t.__dict__.get("_retains_grad") and not t.__dict__.get("_hooks_pre") and t._grad_fn is not None:
+            g = results.get(id(t._grad_fn))
+            if g is not None:
+                _retain(t, g)
+    if inputs:
+        for t in inputs:
+            if not t.is_leaf:
+                g = results.get(id(t._input_node()))
+                if g is not None:
+                    _accumulate(t, g, create_graph)
+
+
+def _accumulate(t, g, create_graph):
+    """PyTorch's AccumulateGrad: steal the first gradient, then add in place (out of place under create_graph)."""
+    old = t._grad
+    if old is None:
+        t._grad = g if create_graph else g.detach()
+    elif create_graph:
+        t._grad = old + g
+    else:
+        with no_grad():
+            old.add_(g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching any .grad."""
+    from .._creation import zeros_like
+    from .._tensor import Tensor
+
+    outputs = _as_tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    cots = _make_grads(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(outputs)
+    targets = [t._input_node() for t in inputs]
+    results, _, _ = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets)
+    out = []
+    for t, n in zip(inputs, targets):
+        g = results.get(id(t)) if t.is_leaf else results.get(id(n))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True "
+                    "if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = zeros_like(t)
+        out.append(g)
+    return tuple(out)
+
+
+def Variable(data, requires_grad=False):  # noqa: N802 - PyTorch's deprecated name
+    return data.detach().requires_grad_(requires_grad) if requires_grad else data
+
+
+class set_detect_anomaly:
+    """Accepted for compatibility; facade's errors are raised eagerly and name the op already."""
+
+    def __init__(self, mode, check_nan=True):
+        self.mode = mode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+detect_anomaly = set_detect_anomaly

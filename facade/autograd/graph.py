@@ -1,0 +1,81 @@
+"""grad_fn objects: PyTorch's view of a tape node (`<AddBackward0 object at 0x...>`).
+
+One wrapper per Node (so `y.grad_fn is y.grad_fn`), of a class named as PyTorch names the
+backward of that op; `next_functions` follows the node's arguments, with AccumulateGrad
+for leaves.
+"""
+from .._ops.table import GETITEM, LEAF
+
+_CLASSES = {}
+
+
+class Node:
+    """torch.autograd.graph.Node: the base of every grad_fn class."""
+
+    __slots__ = ("_node", "__weakref__")
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        out = []
+        node = self._node
+        if node.op is LEAF:
+            return ()
+        for a in node.args:
+            if not a.requires_grad:
+                out.append((None, 0))
+            else:
+                out.append((wrap_node(a), _output_index(a)))
+        return tuple(out)
+
+    @property
+    def metadata(self):
+        d = getattr(self._node, "_metadata", None)
+        return {} if d is None else d
+
+    def register_hook(self, fn):
+        raise RuntimeError("facade does not support hooks on grad_fn objects; use Tensor.register_hook")
+
+    def register_prehook(self, fn):
+        raise RuntimeError("facade does not support hooks on grad_fn objects; use Tensor.register_hook")
+
+    def __call__(self, *grads):
+        raise RuntimeError("calling a grad_fn directly is not supported by facade")
+
+    def _raw_saved_self(self):  # pragma: no cover - PyTorch internals
+        raise AttributeError
+
+
+class AccumulateGrad(Node):
+    __slots__ = ()
+
+    @property
+    def variable(self):
+        return self._node.leaf
+
+
+def _output_index(node):
+    return node.statics[0] if node.op is GETITEM and node.args and node.args[0].op is not None and node.args[0].op.nout != 1 else 0
+
+
+def _class(name):
+    cls = _CLASSES.get(name)
+    if cls is None:
+        cls = _CLASSES[name] = type(name, (Node,), {"__slots__": ()})
+    return cls
+
+
+def wrap_node(node):
+    while node.op is GETITEM and node.args and node.args[0].op is not None and node.args[0].op.nout != 1:
+        node = node.args[0]  # every output of a multi-output op shares its grad_fn
+    w = node.wrapper
+    if w is None:
+        if node.op is LEAF:
+            w = object.__new__(AccumulateGrad)
+        else:
+            w = object.__new__(_class(node.op.grad_fn_name(node) or (node.op.name.capitalize() + "Backward0")))
+        w._node = node
+        node.wrapper = w
+    return w
