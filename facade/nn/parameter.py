@@ -1,0 +1,86 @@
+"""nn.Parameter and nn.Buffer.
+
+A Parameter is a leaf Tensor that a Module registers as trainable. Like PyTorch's, it
+aliases the data it is built from (same storage and version counter), prints as
+"Parameter containing:", survives deepcopy/pickle as a Parameter, and the results of
+operations on it are plain Tensors (ops always build `Tensor`s).
+"""
+from .._tape import Storage
+from .._tensor import Tensor
+
+__all__ = ["Parameter", "Buffer", "is_lazy"]
+
+
+def _alias(cls, data, requires_grad):
+    """A new leaf handle of class cls on data's value (shared storage unless data is a view)."""
+    t = object.__new__(cls)
+    if data._view is None:
+        t._storage, t._vc = data._storage, data._vc
+    else:  # a view's value is computed from its root: the parameter gets its own copy
+        t._storage, t._vc = Storage(data._node()), [0]
+    t._view = None
+    t._vcache = None
+    t._rg = False
+    t._grad_fn = None
+    t._grad = None
+    t._leafuse = None
+    if requires_grad:
+        t.requires_grad_(True)  # raises PyTorch's error for integer data
+    return t
+
+
+class Parameter(Tensor):
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            from .. import _creation
+
+            data = _creation.empty(0)
+        t = _alias(cls, data, requires_grad)
+        t.__dict__["_is_param"] = True
+        return t
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    @classmethod
+    def _wrap_like(cls, t):
+        """The deepcopy of a parameter: t's value as a Parameter with the same requires_grad."""
+        return cls(t, requires_grad=t.requires_grad)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_parameter, (self.detach(), self.requires_grad))
+
+    def __repr__(self, *, tensor_contents=None):
+        return Tensor.__repr__(self)
+
+    __str__ = __repr__
+
+
+def _rebuild_parameter(data, requires_grad):
+    return Parameter(data, requires_grad)
+
+
+class _BufferMeta(type(Tensor)):
+    # Buffer(...) returns a plain Tensor marked as a buffer; isinstance() looks at the mark.
+    def __instancecheck__(cls, obj):
+        if cls is Buffer:
+            return isinstance(obj, Tensor) and obj.__dict__.get("_is_buffer", False)
+        return super().__instancecheck__(obj)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """Marks a tensor to be registered as a buffer when assigned to a Module attribute."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            from .. import _creation
+
+            data = _creation.empty(0)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.__dict__["_is_buffer"] = True
+        t.__dict__["_persistent"] = persistent
+        return t
+
+
+def is_lazy(param):
+    return False
