@@ -48,7 +48,7 @@ def _bilinear(x1, x2, w, b, has_bias, dt):
 
 
 BILINEAR = defop("bilinear", _bilinear, saves="in",
-                 grad_fn=lambda n: "AddBackward0" if n.statics[0] and len(n.args[0].shape) <= 2 else "ViewBackward0")
+                 grad_fn=lambda n: "AddBackward0" if n.statics[0] else "ViewBackward0")
 
 
 # ---- activations -----------------------------------------------------------------------
@@ -86,12 +86,15 @@ def _threshold(x, threshold, value, dt):
 def _hardsigmoid(x, dt):
     x = cast(x, dt)
     inside = (x > -3) & (x < 3)
-    return jnp.where(inside, x / 6 + 0.5, jnp.where(x <= -3, _zero(dt), jnp.ones((), dt)))
+    # inside, PyTorch's gradient is grad * (1/6 rounded to float32), in float64 too
+    fixed = lax.stop_gradient(x)
+    mid = (fixed + 3) / 6 + (x - fixed) * jnp.asarray(np.float32(1 / 6), dt)
+    return jnp.where(inside, mid, jnp.where(x <= -3, _zero(dt), jnp.ones((), dt)))
 
 
 def _hardswish(x, dt):
     x = cast(x, dt)
-    return jnp.where(x < -3, _zero(dt), jnp.where(x <= 3, x * (x + 3) / 6, x))
+    return jnp.where(x <= -3, _zero(dt), jnp.where(x < 3, x * (x + 3) / 6, x))  # gradient 0 at -3, 1 at 3
 
 
 def _prelu(x, w, dt):
@@ -343,11 +346,14 @@ def _huber(x, t, reduction, delta, dt):
 def _bce(x, t, w, reduction, has_w, dt):
     x, t = cast(x, dt), cast(t, dt)
     xs = lax.stop_gradient(x)
-    # value (and gradient w.r.t. target) from the clamped-log formula...
+    # PyTorch's value clamps the logs at -100, but its gradient w.r.t. input is not the
+    # derivative of that: it is (x - t) / max(x (1 - x), eps), eps being 1e-12 rounded to
+    # float32 (in float64 too). The value is built from the stopped input and that gradient
+    # enters through a term that is zero in value. (W.r.t. target the gradient is the
+    # derivative of the clamped value; PyTorch's is infinite where x is exactly 0 or 1.)
     loss = (t - 1) * jnp.maximum(jnp.log1p(-xs), -100.0) - t * jnp.maximum(jnp.log(xs), -100.0)
-    # ...and w.r.t. input PyTorch's (x - t) / max(x (1 - x), 1e-12), which stays finite at 0 and 1
-    dx = lax.stop_gradient((xs - t) / jnp.maximum((1 - xs) * xs, 1e-12))
-    loss = loss + (x - xs) * dx
+    dx = (xs - t) / jnp.maximum((1 - xs) * xs, jnp.asarray(np.float32(1e-12), dt))
+    loss = loss + (x - xs) * lax.stop_gradient(dx)
     if has_w:
         loss = loss * cast(w, dt)
     return _reduce(loss, reduction)

@@ -34,7 +34,7 @@ def linear(input, weight, bias=None):
             f"self and mat2 must have the same dtype, but got {type_name(bias.dtype)} and {type_name(input.dtype)}"
         )
     target = (math.prod(input.shape[:-1]), weight.shape[0])
-    if tuple(broadcast_shape(bias.shape, target)) != target:
+    if bias.ndim > 2 or any(b not in (1, t) for b, t in zip(reversed(bias.shape), reversed(target))):
         raise RuntimeError(
             f"The expanded size of the tensor ({target[1]}) must match the existing size ({bias.shape[-1]}) at "
             f"non-singleton dimension 1.  Target sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}"

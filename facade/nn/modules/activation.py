@@ -64,8 +64,11 @@ class Mish(_InplaceOnly):
 class Hardsigmoid(_InplaceOnly):
     _fn = F.hardsigmoid
 
+    def extra_repr(self):
+        return ""  # PyTorch does not show inplace for these two
 
-class Hardswish(_InplaceOnly):
+
+class Hardswish(Hardsigmoid):
     _fn = F.hardswish
 
 

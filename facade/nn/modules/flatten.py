@@ -1,4 +1,6 @@
 """Flatten, Unflatten."""
+import math
+
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -30,6 +32,13 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
+        sizes = list(self.unflattened_size)
+        if -1 not in sizes and isinstance(self.dim, int):
+            # checked here because the core's Tensor.unflatten reports this as a reshape error
+            size = input.shape[self.dim]
+            if math.prod(sizes) != size:
+                raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
+                                   f"{self.dim} ({size}) in the input tensor")
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):
