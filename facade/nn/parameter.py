@@ -25,7 +25,9 @@ def _alias(cls, data, requires_grad):
     t._grad = None
     t._leafuse = None
     if requires_grad:
-        t.requires_grad_(True)  # raises PyTorch's error for integer data
+        if t.dtype.category < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._rg = True
     return t
 
 

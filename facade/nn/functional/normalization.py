@@ -73,7 +73,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     out = record(ops.BATCH_NORM, (input, _operand(weight), _operand(bias)) + stats,
                  (use_batch_stats, float(eps), weight is not None, bias is not None, d.np))
     if training and running_mean is not None and running_var is not None:
-        cumulative = momentum is None and _batches_seen is not None
+        cumulative = _batches_seen is not None
         factor = _batches_seen if cumulative else (0.0 if momentum is None else float(momentum))
         with _grad_mode.no_grad():
             x, f = as_node(input), as_node(factor)
