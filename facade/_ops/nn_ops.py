@@ -13,7 +13,6 @@ import numpy as np
 from jax import lax
 
 from .frontend import cast
-from .reduce import _safe_norm
 from .table import defop
 
 _HI = lax.Precision.HIGHEST  # PyTorch does not use TF32 for float32 matmuls by default
@@ -21,6 +20,19 @@ _HI = lax.Precision.HIGHEST  # PyTorch does not use TF32 for float32 matmuls by 
 
 def _zero(dt):
     return jnp.zeros((), dt)
+
+
+def _norm(x, p, axes, keep):
+    """The p-norm over axes with PyTorch's gradients: an entry that is 0 gets gradient 0
+    (|x| is written x * sign(x): JAX's |x| has slope 1 at 0), and so does a zero vector."""
+    a = x * jnp.sign(x)
+    if p == float("inf"):
+        return jnp.max(a, axis=axes, keepdims=keep)
+    if p == 1:
+        return jnp.sum(a, axis=axes, keepdims=keep)
+    s = jnp.sum(a**p, axis=axes, keepdims=keep)
+    zero = s == 0
+    return jnp.where(zero, jnp.zeros_like(s), jnp.where(zero, jnp.ones_like(s), s) ** (1.0 / p))
 
 
 # ---- linear ----------------------------------------------------------------------------
@@ -199,7 +211,7 @@ def _embedding(w, idx, padding_idx, by_freq):
 
 def _embedding_renorm(w, idx, max_norm, norm_type):
     used = jnp.zeros((w.shape[0],), bool).at[idx.reshape(-1)].set(True)
-    norms = _safe_norm(w, norm_type, (1,), False)
+    norms = _norm(w, norm_type, (1,), False)
     too_big = used & (norms > max_norm)
     scale = jnp.where(too_big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
     return w * scale[:, None]
@@ -292,7 +304,7 @@ MODE_PAD = defop("mode_pad", _mode_pad, saves=False, grad_fn=lambda n: _PAD_MODE
 
 
 def _clamped_norm(x, p, dim, eps):
-    n = _safe_norm(x, p, (dim,), True)
+    n = _norm(x, p, (dim,), True)
     return jnp.where(n < eps, jnp.asarray(eps, x.dtype), n)  # clamp_min: the gradient passes at the tie
 
 
@@ -477,8 +489,8 @@ def _total_norm(*args):
     """The norm of the per-tensor norms of all arguments (clip_grad_norm_)."""
     grads, p = args[:-2], args[-2]
     dt = args[-1]
-    norms = jnp.stack([_safe_norm(g, p, None, False).astype(dt) for g in grads])
-    return _safe_norm(norms, p, None, False)
+    norms = jnp.stack([_norm(g, p, None, False).astype(dt) for g in grads])
+    return _norm(norms, p, None, False)
 
 
 TOTAL_NORM = defop("total_norm", _total_norm, saves=False, differentiable=False)
