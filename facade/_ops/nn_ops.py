@@ -18,6 +18,14 @@ from .table import defop
 _HI = lax.Precision.HIGHEST  # PyTorch does not use TF32 for float32 matmuls by default
 
 
+def _op(name, impl, arrays, **kw):
+    """defop with impl compiled as one XLA computation (per shapes and statics): replaying a
+    new graph op by op then costs one compile per op, not one per JAX primitive inside it.
+    The first `arrays` arguments are operands, the rest statics."""
+    statics = tuple(range(arrays, impl.__code__.co_argcount))
+    return defop(name, jax.jit(impl, static_argnums=statics), **kw)
+
+
 def _zero(dt):
     return jnp.zeros((), dt)
 
@@ -51,7 +59,7 @@ def _linear_name(node):
     return "ViewBackward0" if has_bias else "UnsafeViewBackward0"
 
 
-LINEAR = defop("linear", _linear, grad_fn=_linear_name, saves="in")
+LINEAR = _op("linear", _linear, 3, grad_fn=_linear_name, saves="in")
 
 
 def _bilinear(x1, x2, w, b, has_bias, dt):
@@ -59,7 +67,7 @@ def _bilinear(x1, x2, w, b, has_bias, dt):
     return y + cast(b, dt) if has_bias else y
 
 
-BILINEAR = defop("bilinear", _bilinear, saves="in",
+BILINEAR = _op("bilinear", _bilinear, 4, saves="in",
                  grad_fn=lambda n: "AddBackward0" if n.statics[0] else "ViewBackward0")
 
 
@@ -121,8 +129,8 @@ def _glu(x, dim, dt):
     return a * jax.nn.sigmoid(b)
 
 
-def _unary(name, fn, grad_fn, saves="in"):
-    return defop(name, fn, grad_fn=grad_fn, saves=saves)
+def _unary(name, fn, grad_fn, saves="in", arrays=1):
+    return _op(name, fn, arrays, grad_fn=grad_fn, saves=saves)
 
 
 def _elu_name(n, inplace):
@@ -145,7 +153,7 @@ SOFTPLUS = _unary("softplus", _softplus, "SoftplusBackward0")
 LOGSIGMOID = _unary("log_sigmoid", lambda x, dt: jax.nn.log_sigmoid(cast(x, dt)), "LogSigmoidBackward0")
 HARDSIGMOID = _unary("hardsigmoid", _hardsigmoid, "HardsigmoidBackward0")
 HARDSWISH = _unary("hardswish", _hardswish, "HardswishBackward0")
-PRELU = _unary("prelu", _prelu, "PreluKernelBackward0")
+PRELU = _unary("prelu", _prelu, "PreluKernelBackward0", arrays=2)
 GLU = _unary("glu", _glu, "GluBackward0")
 
 
@@ -172,7 +180,7 @@ def _dropout(x, key, p, dt):
     return x * jnp.where(keep, scale, _zero(dt))
 
 
-DROPOUT = defop("dropout", _dropout, grad_fn="MulBackward0", saves=False)
+DROPOUT = _op("dropout", _dropout, 2, grad_fn="MulBackward0", saves=False)
 
 
 def _init_fill(x, key, kind, params, dt):
@@ -193,7 +201,7 @@ def _init_fill(x, key, kind, params, dt):
     return out.astype(dt)
 
 
-INIT_FILL = defop("init_fill", _init_fill, saves=False, differentiable=False)
+INIT_FILL = _op("init_fill", _init_fill, 2, saves=False, differentiable=False)
 
 
 # ---- embedding -------------------------------------------------------------------------
@@ -217,8 +225,8 @@ def _embedding_renorm(w, idx, max_norm, norm_type):
     return w * scale[:, None]
 
 
-EMBEDDING = defop("embedding", _embedding, grad_fn="EmbeddingBackward0", saves="in")
-EMBEDDING_RENORM = defop("embedding_renorm", _embedding_renorm, saves=False, differentiable=False)
+EMBEDDING = _op("embedding", _embedding, 2, grad_fn="EmbeddingBackward0", saves="in")
+EMBEDDING_RENORM = _op("embedding_renorm", _embedding_renorm, 2, saves=False, differentiable=False)
 
 
 # ---- normalisation ---------------------------------------------------------------------
@@ -230,7 +238,7 @@ def _affine(y, w, b, has_w, has_b, shape, dt):
     return y
 
 
-def _normalize(x, axes, eps):
+def _standardize(x, axes, eps):
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
     return (x - mean) * lax.rsqrt(var + eps)
@@ -239,14 +247,14 @@ def _normalize(x, axes, eps):
 def _layer_norm(x, w, b, nd, eps, has_w, has_b, dt):
     x = cast(x, dt)
     axes = tuple(range(x.ndim - nd, x.ndim))
-    return _affine(_normalize(x, axes, eps), w, b, has_w, has_b, x.shape[x.ndim - nd:], dt)
+    return _affine(_standardize(x, axes, eps), w, b, has_w, has_b, x.shape[x.ndim - nd:], dt)
 
 
 def _group_norm(x, w, b, groups, eps, has_w, has_b, dt):
     x = cast(x, dt)
     n, c = x.shape[0], x.shape[1]
     g = x.reshape((n, groups, -1))
-    y = _normalize(g, (2,), eps).reshape(x.shape)
+    y = _standardize(g, (2,), eps).reshape(x.shape)
     return _affine(y, w, b, has_w, has_b, (c,) + (1,) * (x.ndim - 2), dt)
 
 
@@ -258,7 +266,7 @@ def _batch_norm(x, w, b, rm, rv, use_batch_stats, eps, has_w, has_b, dt):
     x = cast(x, dt)
     shape = (x.shape[1],) + (1,) * (x.ndim - 2)
     if use_batch_stats:
-        y = _normalize(x, _bn_axes(x), eps)
+        y = _standardize(x, _bn_axes(x), eps)
     else:
         y = (x - cast(rm, dt).reshape(shape)) * lax.rsqrt(cast(rv, dt).reshape(shape) + eps)
     return _affine(y, w, b, has_w, has_b, shape, dt)
@@ -278,10 +286,10 @@ def _bn_running(x, r, factor, is_var, cumulative, dt):
     return (f * stat + (1 - f) * r).astype(r.dtype)
 
 
-LAYER_NORM = defop("layer_norm", _layer_norm, grad_fn="NativeLayerNormBackward0", saves="in")
-GROUP_NORM = defop("group_norm", _group_norm, grad_fn="NativeGroupNormBackward0", saves="in")
-BATCH_NORM = defop("batch_norm", _batch_norm, grad_fn="NativeBatchNormBackward0", saves="in")
-BN_RUNNING = defop("batch_norm_running_stat", _bn_running, saves=False, differentiable=False)
+LAYER_NORM = _op("layer_norm", _layer_norm, 3, grad_fn="NativeLayerNormBackward0", saves="in")
+GROUP_NORM = _op("group_norm", _group_norm, 3, grad_fn="NativeGroupNormBackward0", saves="in")
+BATCH_NORM = _op("batch_norm", _batch_norm, 5, grad_fn="NativeBatchNormBackward0", saves="in")
+BN_RUNNING = _op("batch_norm_running_stat", _bn_running, 3, saves=False, differentiable=False)
 
 
 # ---- padding, normalize, cosine similarity ---------------------------------------------
@@ -290,7 +298,7 @@ def _constant_pad(x, value, pads, dt):
     return lax.pad(x, cast(value, dt), [(lo, hi, 0) for lo, hi in pads])
 
 
-CONSTANT_PAD = defop("constant_pad_nd", _constant_pad, grad_fn="ConstantPadNdBackward0", saves=False)
+CONSTANT_PAD = _op("constant_pad_nd", _constant_pad, 2, grad_fn="ConstantPadNdBackward0", saves=False)
 
 _PAD_MODES = {"reflect": ("reflect", "ReflectionPad{}DBackward0"), "replicate": ("edge", "ReplicationPad{}DBackward0"),
               "circular": ("wrap", "CopySlices")}
@@ -300,7 +308,7 @@ def _mode_pad(x, pads, mode, nspatial):
     return jnp.pad(x, pads, mode=_PAD_MODES[mode][0])
 
 
-MODE_PAD = defop("mode_pad", _mode_pad, saves=False, grad_fn=lambda n: _PAD_MODES[n.statics[1]][1].format(n.statics[2]))
+MODE_PAD = _op("mode_pad", _mode_pad, 1, saves=False, grad_fn=lambda n: _PAD_MODES[n.statics[1]][1].format(n.statics[2]))
 
 
 def _clamped_norm(x, p, dim, eps):
@@ -308,8 +316,12 @@ def _clamped_norm(x, p, dim, eps):
     return jnp.where(n < eps, jnp.asarray(eps, x.dtype), n)  # clamp_min: the gradient passes at the tie
 
 
-NORMALIZE = defop("normalize", lambda x, p, dim, eps, dt: cast(x, dt) / _clamped_norm(cast(x, dt), p, dim, eps),
-                  grad_fn="DivBackward0", saves="in")
+def _normalize_p(x, p, dim, eps, dt):
+    x = cast(x, dt)
+    return x / _clamped_norm(x, p, dim, eps)
+
+
+NORMALIZE = _op("normalize", _normalize_p, 1, grad_fn="DivBackward0", saves="in")
 
 
 def _cosine_similarity(a, b, dim, eps, dt):
@@ -317,7 +329,7 @@ def _cosine_similarity(a, b, dim, eps, dt):
     return jnp.sum((a / _clamped_norm(a, 2.0, dim, eps)) * (b / _clamped_norm(b, 2.0, dim, eps)), axis=dim)
 
 
-COSINE_SIMILARITY = defop("cosine_similarity", _cosine_similarity, grad_fn="SumBackward1", saves="in")
+COSINE_SIMILARITY = _op("cosine_similarity", _cosine_similarity, 2, grad_fn="SumBackward1", saves="in")
 
 
 # ---- losses ----------------------------------------------------------------------------
@@ -468,19 +480,19 @@ def _ce_name(node):
     return "AddBackward0" if node.statics[2] else _nll_name(node)
 
 
-MSE_LOSS = defop("mse_loss", _mse, grad_fn="MseLossBackward0", saves="in")
-L1_LOSS = defop("l1_loss", _l1, grad_fn=_by_reduction("AbsBackward0", "MeanBackward0", "SumBackward0"), saves="in")
-SMOOTH_L1_LOSS = defop("smooth_l1_loss", _smooth_l1, grad_fn="SmoothL1LossBackward0", saves="in")
-HUBER_LOSS = defop("huber_loss", _huber, grad_fn="HuberLossBackward0", saves="in")
-BCE_LOSS = defop("binary_cross_entropy", _bce, grad_fn="BinaryCrossEntropyBackward0", saves="in")
-BCE_LOGITS_LOSS = defop("binary_cross_entropy_with_logits", _bce_logits,
+MSE_LOSS = _op("mse_loss", _mse, 2, grad_fn="MseLossBackward0", saves="in")
+L1_LOSS = _op("l1_loss", _l1, 2, grad_fn=_by_reduction("AbsBackward0", "MeanBackward0", "SumBackward0"), saves="in")
+SMOOTH_L1_LOSS = _op("smooth_l1_loss", _smooth_l1, 2, grad_fn="SmoothL1LossBackward0", saves="in")
+HUBER_LOSS = _op("huber_loss", _huber, 2, grad_fn="HuberLossBackward0", saves="in")
+BCE_LOSS = _op("binary_cross_entropy", _bce, 3, grad_fn="BinaryCrossEntropyBackward0", saves="in")
+BCE_LOGITS_LOSS = _op("binary_cross_entropy_with_logits", _bce_logits, 4,
                         grad_fn="BinaryCrossEntropyWithLogitsBackward0", saves="in")
-KL_DIV_LOSS = defop("kl_div", _kl_div, saves="in", grad_fn=lambda n: {
+KL_DIV_LOSS = _op("kl_div", _kl_div, 2, saves="in", grad_fn=lambda n: {
     "none": "MulBackward0" if n.statics[1] else "SubBackward0", "mean": "MeanBackward0",
     "sum": "SumBackward0", "batchmean": "DivBackward0"}[n.statics[0]])
-NLL_LOSS = defop("nll_loss", _nll, grad_fn=_nll_name, saves="in")
-CROSS_ENTROPY = defop("cross_entropy", _cross_entropy, grad_fn=_ce_name, saves="in")
-CROSS_ENTROPY_PROBS = defop("cross_entropy_probs", _cross_entropy_probs, saves="in",
+NLL_LOSS = _op("nll_loss", _nll, 3, grad_fn=_nll_name, saves="in")
+CROSS_ENTROPY = _op("cross_entropy", _cross_entropy, 3, grad_fn=_ce_name, saves="in")
+CROSS_ENTROPY_PROBS = _op("cross_entropy_probs", _cross_entropy_probs, 3, saves="in",
                             grad_fn=_by_reduction("NegBackward0", "DivBackward1", "NegBackward0"))
 
 
@@ -494,6 +506,11 @@ def _total_norm(*args):
 
 
 TOTAL_NORM = defop("total_norm", _total_norm, saves=False, differentiable=False)
-# the factor clip_grad_norm_ scales gradients by: max_norm / (total + 1e-6), at most 1
-CLIP_COEF = defop("clip_coef", lambda total, max_norm: jnp.minimum(max_norm / (total + 1e-6), 1.0).astype(total.dtype),
-                  saves=False, differentiable=False)
+
+
+def _clip_coef(total, max_norm):
+    """The factor clip_grad_norm_ scales gradients by: max_norm / (total + 1e-6), at most 1."""
+    return jnp.minimum(max_norm / (total + 1e-6), 1.0).astype(total.dtype)
+
+
+CLIP_COEF = _op("clip_coef", _clip_coef, 1, saves=False, differentiable=False)
