@@ -10,9 +10,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype
-from .._dispatch import record
+from .._dispatch import as_node, finish, record, record_node
 from .frontend import METHODS as _METHODS
-from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, type_name
+from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
 
 
@@ -203,15 +203,17 @@ RSUB.grad_fn = _rsub_name
 
 
 def _binary(op, a, b, *, float_out=False):
-    a, b = operand(a), operand(b)
-    if not is_tensor(a) and not is_tensor(b):
+    """The hot path of every binary arithmetic op: operands → nodes → promoted dtype → record."""
+    na, nb = as_node(a), as_node(b)
+    if na.op is SCALAR and nb.op is SCALAR:
         from .._creation import tensor
 
         a = tensor(a)
-    d = promote(a, b)
-    if float_out:
-        d = _float_of(d)
-    return record(op, (a, b), (d.np,))
+        na = as_node(a)
+    d = promote_nodes(na, nb)
+    if float_out and d.category < 2:
+        d = _dtype.get_default_dtype()
+    return finish(op, record_node(op, (na, nb), (d.np,)), (a, b), (na, nb))
 
 
 def _check_alpha(alpha, a, b):
