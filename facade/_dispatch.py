@@ -99,13 +99,23 @@ def record_node(op, args, statics=(), differentiable=True):
     return node
 
 
+def _saves_arg(kind, i, args):
+    """Whether PyTorch's backward saves input i (so an in-place change to it must raise)."""
+    if kind == "cross":  # x * y saves x only when y requires grad (and vice versa): mul, mm, dot ...
+        return any(a.requires_grad for j, a in enumerate(args) if j != i)
+    if kind == "div":  # x / y saves y whenever either requires grad, x only when y does
+        return i == 1 or args[1].requires_grad
+    return True
+
+
 def _saved(op, tensors, args, node, outs):
     """Version-counter snapshots of what the op saves, checked again at backward."""
     saved = []
-    if op.saves != "out":
-        for t, a in zip(tensors, args):
+    kind = op.saves
+    if kind != "out":
+        for i, (t, a) in enumerate(zip(tensors, args)):
             vc = getattr(t, "_vc", None)
-            if vc is not None:
+            if vc is not None and _saves_arg(kind, i, args):
                 saved.append((vc, vc[0], a))
     if op.saves != "in":
         for t in outs:

@@ -252,7 +252,7 @@ def _call(key, w, build):
         _seen.clear()
     _seen.add(key)
     _STATS["eager_runs"] += 1
-    return prog.run(in_vals, floats, ints)
+    return prog.run(_engine.as_jax(w.inputs), floats, ints)
 
 
 def _source_like(v, like):
