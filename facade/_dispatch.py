@@ -4,6 +4,9 @@
 the result's shape and dtype (from the op's JAX implementation, memoised per op, statics
 and input shapes, so a steady-state call costs a dictionary lookup), decides whether the
 result requires grad, and returns the result Tensor(s). Nothing is computed here.
+
+This file is the per-op overhead of facade, so it is written for speed: no imports or
+generator expressions on the hot path, one dictionary lookup for shape inference.
 """
 import jax
 import numpy as np
@@ -11,8 +14,9 @@ import numpy as np
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import GETITEM, SCALAR
-from ._tape import Node
+from ._tape import Node, Storage
 
+Tensor = None  # set by _tensor.py once the class exists (avoids a circular import)
 _META = {}
 
 
@@ -27,38 +31,54 @@ def _meta_of(out):
     return tuple(out.shape), _dtype.from_numpy(out.dtype)
 
 
-def infer(op, args, statics):
-    """(shape, dtype) of op's output (a tuple of them for multi-output ops), memoised."""
-    key = (op.id, statics, tuple([(a.shape, a.dtype._id if a.op is not SCALAR else type(a.value)) for a in args]))
-    meta = _META.get(key) if op.nout is not None else None  # nout None: user code decides the outputs
-    if meta is None:
-        if op.check is not None:
-            op.check(*args, *statics)
-        try:
-            out = jax.eval_shape(lambda *xs: op.impl(*xs, *statics), *[_spec(a) for a in args])
-        except Exception as e:  # noqa: BLE001 - turned into a user-facing error below
-            shapes = ", ".join(str(list(a.shape)) for a in args)
-            raise RuntimeError(f"{op.name}: invalid arguments for inputs of shapes {shapes}: {e}") from None
-        meta = tuple(_meta_of(o) for o in out) if op.nout != 1 else _meta_of(out)
+def _infer_slow(op, args, statics, key):
+    if op.check is not None:
+        op.check(*args, *statics)
+    try:
+        out = jax.eval_shape(lambda *xs: op.impl(*xs, *statics), *[_spec(a) for a in args])
+    except Exception as e:  # noqa: BLE001 - turned into a user-facing error below
+        shapes = ", ".join(str(list(a.shape)) for a in args)
+        raise RuntimeError(f"{op.name}: invalid arguments for inputs of shapes {shapes}: {e}") from None
+    meta = tuple(_meta_of(o) for o in out) if op.nout != 1 else _meta_of(out)
+    if op.nout is not None:  # nout None: user code (autograd.Function) decides the outputs each call
         _META[key] = meta
     return meta
 
 
+def infer(op, args, statics):
+    """(shape, dtype) of op's output (a tuple of them for multi-output ops), memoised."""
+    key = (op.id, statics) + tuple([a.mk for a in args])
+    meta = _META.get(key)
+    return meta if meta is not None else _infer_slow(op, args, statics, key)
+
+
 def scalar_node(x):
-    return Node(SCALAR, (), (), x, (), _dtype.scalar_dtype(x))
+    n = Node(SCALAR, (), (), x, (), _dtype.scalar_dtype(x))
+    n.mk = type(x)
+    return n
+
+
+def as_node(x):
+    """The Node for an operand: a Tensor's current (grad-aware) node, or a scalar node."""
+    if isinstance(x, Tensor):
+        return x._input_node() if _GRAD[0] else x._node()
+    if isinstance(x, (bool, int, float, complex)):
+        return scalar_node(x)
+    from ._ops.frontend import operand
+
+    x = operand(x)
+    return as_node(x)
 
 
 def record_node(op, args, statics=(), differentiable=True):
     """Create the pending Node for op(args, statics). `args` are Nodes (use Tensor._input_node)."""
     rg = False
     depth = 0
-    if _GRAD[0] and op.differentiable and differentiable:
-        for a in args:
-            if a.requires_grad:
-                rg = True
-                break
     device = None
+    grad = _GRAD[0] and op.differentiable and differentiable
     for a in args:
+        if grad and a.requires_grad:
+            rg = True
         if a.value is None and a.depth > depth:
             depth = a.depth
         d = a.device
@@ -67,22 +87,35 @@ def record_node(op, args, statics=(), differentiable=True):
                 device = d
             else:
                 _device.check_same(device, d)
-    shape, dtype = infer(op, args, statics) if op.nout == 1 else (None, None)
-    if rg and dtype is not None and dtype.category < 2:
-        rg = False  # integer and bool results never require grad
+    if op.nout == 1:
+        shape, dtype = infer(op, args, statics)
+        if rg and dtype.category < 2:
+            rg = False  # integer and bool results never require grad
+    else:
+        shape = dtype = None
     node = Node(op, args, statics, None, shape, dtype, rg)
     node.depth = depth + 1
     node.device = device
     return node
 
 
+def _saves_arg(kind, i, args):
+    """Whether PyTorch's backward saves input i (so an in-place change to it must raise)."""
+    if kind == "cross":  # x * y saves x only when y requires grad (and vice versa): mul, mm, dot ...
+        return any(a.requires_grad for j, a in enumerate(args) if j != i)
+    if kind == "div":  # x / y saves y whenever either requires grad, x only when y does
+        return i == 1 or args[1].requires_grad
+    return True
+
+
 def _saved(op, tensors, args, node, outs):
     """Version-counter snapshots of what the op saves, checked again at backward."""
     saved = []
-    if op.saves != "out":
-        for t, a in zip(tensors, args):
+    kind = op.saves
+    if kind != "out":
+        for i, (t, a) in enumerate(zip(tensors, args)):
             vc = getattr(t, "_vc", None)
-            if vc is not None:
+            if vc is not None and _saves_arg(kind, i, args):
                 saved.append((vc, vc[0], a))
     if op.saves != "in":
         for t in outs:
@@ -90,36 +123,47 @@ def _saved(op, tensors, args, node, outs):
     return tuple(saved)
 
 
-def as_node(x):
-    """The Node for an operand: a Tensor's current (grad-aware) node, or a scalar node."""
-    try:
-        return x._input_node() if _GRAD[0] else x._node()
-    except AttributeError:
-        return scalar_node(x)
+def wrap(node):
+    """A new tensor whose value is `node` (Tensor._wrap, inlined for speed)."""
+    t = object.__new__(Tensor)
+    st = object.__new__(Storage)
+    st.node = node
+    node.out = st._ref()
+    t._storage = st
+    t._vc = [0]
+    t._view = None
+    t._vcache = None
+    t._rg = False
+    t._grad_fn = node if node.requires_grad else None
+    t._grad = None
+    t._leafuse = None
+    return t
+
+
+def finish(op, node, inputs, args):
+    """Wrap a recorded single-output node; snapshot saved versions; cap pending depth."""
+    out = wrap(node)
+    if node.requires_grad and op.saves:
+        node.saved = _saved(op, inputs, args, node, (out,))
+    if node.depth > _engine.MAX_PENDING_DEPTH:
+        _engine.evaluate([node])
+    return out
 
 
 def record(op, inputs, statics=()):
     """Record op on the given operands (Tensors or Python numbers); return the result Tensor(s)."""
-    from ._tensor import Tensor
-
     args = tuple([as_node(x) for x in inputs])
-    if op.nout == 1:
-        node = record_node(op, args, statics)
-        out = Tensor._wrap(node)
-        if node.requires_grad and op.saves:
-            node.saved = _saved(op, inputs, args, node, (out,))
-        if node.depth > _engine.MAX_PENDING_DEPTH:
-            _engine.evaluate([node])
-        return out
     node = record_node(op, args, statics)
+    if op.nout == 1:
+        return finish(op, node, inputs, args)
     metas = infer(op, args, statics)
     node.shape, node.dtype = metas[0]  # nominal; the parts carry their own
     outs = []
     for i, (shape, dtype) in enumerate(metas):
-        part = Node(GETITEM, (node,), (i,), None, shape, dtype, node.requires_grad)
+        part = Node(GETITEM, (node,), (i,), None, shape, dtype, node.requires_grad and dtype.category >= 2)
         part.depth = node.depth + 1
         part.device = node.device
-        outs.append(Tensor._wrap(part))
+        outs.append(wrap(part))
     if node.requires_grad and op.saves:
         node.saved = _saved(op, inputs, args, node, outs)
     return tuple(outs)

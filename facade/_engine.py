@@ -21,6 +21,7 @@ loop never keeps its history alive.
 import collections
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._ops.table import SCALAR
@@ -120,6 +121,18 @@ class _Program:
         return [vals[s] for s in self.outs]
 
 
+def as_jax(inputs):
+    """Input values as JAX arrays for an op-by-op replay (CPU sources are held as numpy arrays;
+    jit converts them itself). The converted array replaces the numpy one in the source node."""
+    vals = []
+    for n in inputs:
+        v = n.value
+        if type(v) is np.ndarray:
+            v = n.value = jnp.asarray(v)
+        vals.append(v)
+    return vals
+
+
 def _split_scalars(scalars):
     floats, ints = [], []
     for n in scalars:
@@ -158,7 +171,7 @@ def evaluate(nodes):
             _seen.clear()
         _seen[key] = True
         _STATS["eager_runs"] += 1
-        results = _Program(slot, order, inputs, scalars, outs).run(in_vals, floats, ints)
+        results = _Program(slot, order, inputs, scalars, outs).run(as_jax(inputs), floats, ints)
     _STATS["nodes_replayed"] += len(order)
     for n, v in zip(out_nodes, results):
         n.value = v

@@ -318,7 +318,10 @@ class Tensor:
             return
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        from .autograd.hooks import HOOKED
+
         self.__dict__["_retains_grad"] = True
+        HOOKED.add(self)
 
     @property
     def retains_grad(self):
@@ -504,3 +507,8 @@ def _wrap_dim(dim, ndim):
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
+
+
+from . import _dispatch as _d  # noqa: E402
+
+_d.Tensor = Tensor

@@ -26,7 +26,8 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
-    from .._creation import ones_like
+    """The incoming gradient of each output, as a Node (a number node for the implicit 1)."""
+    from .._dispatch import scalar_node
     from .._tensor import Tensor
 
     grads = _as_tuple(grads)
@@ -41,7 +42,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not t.dtype.is_floating_point and not t.dtype.is_complex:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            out.append(ones_like(t))
+            out.append(scalar_node(1.0))
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
@@ -51,7 +52,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
             )
         if g.dtype.is_complex != t.dtype.is_complex:
             raise TypeError("For complex Tensors, both grad_output and output are required to have the same dtype.")
-        out.append(g)
+        out.append(g._node())
     return tuple(out)
 
 
@@ -64,14 +65,13 @@ def _roots(tensors):
     return nodes
 
 
-def _cut_tensors(roots):
-    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (in topological order)."""
-    if not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
+def _hooked_in_graph(roots):
+    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (topological order)."""
+    if not HOOKED or not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
         return []
     from .engine import collect
 
-    order = collect(roots)[0]
-    pos = {id(n): i for i, n in enumerate(order)}
+    pos = {id(n): i for i, n in enumerate(collect(roots))}
     hooked = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre") and t._grad_fn is not None and id(t._grad_fn) in pos]
     hooked.sort(key=lambda t: pos[id(t._grad_fn)])
     return hooked
@@ -80,42 +80,39 @@ def _cut_tensors(roots):
 def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None):
     """All gradients as {id(leaf tensor or node): Tensor}, running hooks on intermediate tensors.
 
-    With no hooked intermediate tensors this is one run of the engine; otherwise the graph is
-    cut at the hooked tensors and run stage by stage, latest first.
+    With no hooked intermediate tensors this is one run of the engine. Otherwise the graph is
+    cut at the hooked tensors (they become differentiable inputs) and run stage by stage: the
+    hooked tensor nearest the roots has its complete gradient after a stage, its hooks run
+    (and may replace it), and the next stage starts from it.
     """
-    cuts = _cut_tensors(roots)
-    if not cuts:
+    hooked = _hooked_in_graph(roots)
+    if not hooked:
         return run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
                             accumulate=targets is None)
-    results, leaves, stage_roots, stage_cots = {}, [], list(roots), list(cots)
-    pending = list(cuts)
-    cut_nodes = [t._grad_fn for t in cuts]
+    results, leaves = {}, []
+    stage_roots, stage_cots, pending = list(roots), list(cots), list(hooked)
     while True:
-        stops = [t._grad_fn for t in pending]
         res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
-                                   targets=targets, accumulate=False, stop=stops)
+                                   targets=targets, accumulate=False, cuts=[t._grad_fn for t in pending])
         for k, v in res.items():
-            if v is None:
-                continue
             results[k] = v if results.get(k) is None else results[k] + v
         leaves += [t for t in lts if t not in leaves]
         if not pending:
             break
-        t = pending.pop()  # the hooked tensor nearest the roots: its gradient is complete
+        t = pending.pop()
         g = results.pop(id(t._grad_fn), None)
         if g is None:
             continue
         g = run_hooks(t, g)
         if t.__dict__.get("_retains_grad"):
             _retain(t, g)
-        stage_roots, stage_cots = [t._grad_fn], [g]
+        stage_roots, stage_cots = [t._grad_fn], [g._node()]
     if not retain_graph:
         from .engine import collect
 
-        for n in collect(roots)[0]:
+        for n in collect(roots):
             if n.op.saves:
                 n.freed = True
-    del cut_nodes
     return results, leaves, set()
 
 
@@ -160,7 +157,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         else:
             _accumulate(t, run_hooks(t, g), create_graph)
         run_post_accumulate(t)
-    for t in list(HOOKED):
+    for t in list(HOOKED) if HOOKED else ():
         if t.__dict__.get("_retains_grad") and not t.__dict__.get("_hooks_pre") and t._grad_fn is not None:
             g = results.get(id(t._grad_fn))
             if g is not None:
