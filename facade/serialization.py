@@ -140,7 +140,7 @@ def _npy_bytes(arr):
     if arr.dtype == _dtype.bfloat16.np:
         arr = arr.view(np.uint16)  # .npy has no bfloat16: store the bit pattern
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.lib.format.write_array(buf, arr, allow_pickle=False)
     return buf.getvalue()
 
 
