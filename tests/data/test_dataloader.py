@@ -39,7 +39,7 @@ BATCHES = [
 
 @pytest.mark.parametrize("batch", BATCHES, ids=range(len(BATCHES)))
 def test_default_collate_matches_pytorch(batch):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as ref
 
     assert _plain(default_collate(batch)) == _plain(ref(batch))

@@ -6,7 +6,6 @@ accepted and validated as PyTorch does, but loading always runs in the calling p
 (facade's work is asynchronous already: fetching a batch only records ops), so
 `get_worker_info()` is always None and `worker_init_fn` is never called.
 """
-from ..._tensor import Tensor
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, is_tensor_dataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
