@@ -3,7 +3,7 @@ from .._creation import full_like
 from .._ops.optim_ops import ADAGRAD
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
-from .optimizer import Optimizer, use_grad_for_differentiable
+from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 
 __all__ = ["Adagrad"]
 
@@ -28,9 +28,7 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None)):
-                group.setdefault(k, v)
+        self._setdefault_groups(foreach=None, maximize=False, differentiable=False, fused=None)
         tensor_steps(self)
 
     def _state_for(self, p, group):
@@ -48,10 +46,7 @@ class Adagrad(Optimizer):
             wd = group["weight_decay"]
             hypers = (group["lr"], group["lr_decay"], group["eps"], wd)
             flags = (group["maximize"], wd != 0)
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in with_grads(group):
                 st = self._state_for(p, group)
                 apply(ADAGRAD, (p, st["step"], st["sum"]), (p, g, st["step"], st["sum"]), hypers, flags)
         return loss

@@ -4,7 +4,7 @@ from .._ops.optim_ops import ADAM, ADAM_AMSGRAD
 from .._tensor import Tensor
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
-from .optimizer import Optimizer, use_grad_for_differentiable
+from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 
 __all__ = ["Adam", "AdamW"]
 
@@ -28,10 +28,8 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("amsgrad", False), ("maximize", False), ("foreach", None), ("capturable", False),
-                         ("differentiable", False), ("decoupled_weight_decay", False), ("fused", None)):
-                group.setdefault(k, v)
+        self._setdefault_groups(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                                decoupled_weight_decay=False, fused=None)
         tensor_steps(self)
 
     def _state_for(self, p, amsgrad):
@@ -52,10 +50,7 @@ class Adam(Optimizer):
             amsgrad, wd = group["amsgrad"], group["weight_decay"]
             hypers = (group["lr"], beta1, beta2, group["eps"], wd)
             flags = (group["maximize"], group["decoupled_weight_decay"], wd != 0)
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in with_grads(group):
                 st = self._state_for(p, amsgrad)
                 targets = (p, st["step"], st["exp_avg"], st["exp_avg_sq"])
                 if amsgrad:

@@ -209,6 +209,12 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def _setdefault_groups(self, **defaults):
+        """Fill options missing from older state (PyTorch's __setstate__ back-compatibility)."""
+        for group in self.param_groups:
+            for k, v in defaults.items():
+                group.setdefault(k, v)
+
     @staticmethod
     def _run_closure(closure):
         if closure is None:
@@ -295,6 +301,15 @@ class Optimizer:
 
     def register_load_state_dict_post_hook(self, hook, prepend=False):
         return self._add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+
+def with_grads(group):
+    """(param, grad) for each parameter of the group that has a gradient; the others are
+    skipped, as PyTorch's optimizers skip them."""
+    for p in group["params"]:
+        g = p.grad
+        if g is not None:
+            yield p, g
 
 
 def _cast_state(param, value, key=None):

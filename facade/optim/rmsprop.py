@@ -3,7 +3,7 @@ from .._creation import zeros_like
 from .._ops.optim_ops import RMSPROP
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
-from .optimizer import Optimizer, use_grad_for_differentiable
+from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 
 __all__ = ["RMSprop"]
 
@@ -23,10 +23,8 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("momentum", 0), ("centered", False), ("foreach", None), ("maximize", False),
-                         ("differentiable", False), ("capturable", False)):
-                group.setdefault(k, v)
+        self._setdefault_groups(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
+                                capturable=False)
         tensor_steps(self)
 
     def _state_for(self, p, group):
@@ -48,10 +46,7 @@ class RMSprop(Optimizer):
             op = RMSPROP[(bool(centered), with_momentum)]
             hypers = (group["lr"], group["alpha"], group["eps"], wd, group["momentum"])
             flags = (group["maximize"], wd != 0)
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in with_grads(group):
                 st = self._state_for(p, group)
                 # the op's state order: square_avg [, grad_avg] [, momentum_buffer]
                 states = (st["square_avg"],) + ((st["grad_avg"],) if centered else ()) + (

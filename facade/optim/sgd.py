@@ -3,7 +3,7 @@ from .._creation import zeros_like
 from .._ops.optim_ops import SGD as _SGD_OP
 from .._ops.optim_ops import SGD_MOMENTUM
 from ._update import apply
-from .optimizer import Optimizer, use_grad_for_differentiable
+from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 from ._validate import check_fused_flags, check_lr, check_nonneg
 
 __all__ = ["SGD"]
@@ -24,10 +24,7 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("nesterov", False), ("maximize", False), ("foreach", None), ("differentiable", False),
-                         ("fused", False)):
-                group.setdefault(k, v)
+        self._setdefault_groups(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
 
     @use_grad_for_differentiable
     def step(self, closure=None):
@@ -35,10 +32,7 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
             flags = (group["maximize"], wd != 0)
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in with_grads(group):
                 if momentum == 0:
                     apply(_SGD_OP, (p,), (p, g), (lr, wd), flags)
                     continue
