@@ -132,7 +132,8 @@ class _Writer:
         raise TypeError(
             f"facade.save cannot save an object of type {type(obj).__module__}.{type(obj).__qualname__}: only "
             "tensors, numpy arrays, dicts, OrderedDicts, lists, tuples, numbers, strings, bytes, None, dtypes, "
-            "devices and torch.Size can be saved (facade checkpoints hold no pickled objects)"
+            "devices and torch.Size can be saved (facade checkpoints hold no pickled objects; to save a module or "
+            "an optimizer, save its state_dict())"
         )
 
 

@@ -298,3 +298,46 @@ def test_no_warnings_in_a_plain_loop():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         train(facade, lambda T, ps: optim.Adam(ps), steps=3)
+
+
+def test_user_defined_optimizer():
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @facade.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self.state[p]["n"] = self.state[p].get("n", 0) + 1
+                        p.add_(p.grad.sign(), alpha=-group["lr"])
+
+    x = facade.tensor([1.0, -1.0], requires_grad=True)
+    opt = SignSGD([x], lr=0.25)
+    calls = []
+    opt.register_step_post_hook(lambda *a: calls.append(1))
+    (x * 3).sum().backward()
+    opt.step()
+    assert x.tolist() == [0.75, -1.25] and calls == [1]
+    assert opt.state_dict()["state"] == {0: {"n": 1}}
+
+
+def test_integer_and_float_hyperparameters_share_a_program():
+    ps = make_params(facade)
+    x, y = make_data(facade)
+    opt = optim.SGD(ps, lr=1, momentum=0.5)
+
+    def step(lr):
+        opt.param_groups[0]["lr"] = lr
+        opt.zero_grad()
+        loss_fn(facade, ps, x, y).backward()
+        opt.step()
+        return ps[0].sum().item()
+
+    for lr in (1, 0.5, 0.25):
+        step(lr)
+    before = facade.engine.stats()["compiles"]
+    step(0)
+    step(0.125)
+    assert facade.engine.stats()["compiles"] == before
