@@ -142,7 +142,7 @@ def _rmsprop(p, g, step, sq, grad_avg, buf, lr, alpha, eps, wd, momentum, maximi
     if buf is not None:  # PyTorch's buf <- momentum * buf + g / avg is optax.trace of the scaled update
         U, tr = optax.trace(_as_scalar_of(_hp(momentum), p)).update(U, optax.TraceState(trace=_up(buf)))
         outs += (_down(tr.trace, buf),)
-    return (_down(P - _hp(lr) * U, p), _step_inc(step)) + outs
+    return (_down(P - _as_scalar_of(_hp(lr), p) * U, p), _step_inc(step)) + outs
 
 
 def _rmsprop_op(centered, with_momentum):
@@ -172,7 +172,7 @@ def _adagrad(p, g, step, ssum, lr, lr_decay, eps, wd, maximize, has_wd):
     # decays the learning rate, lr / (1 + (step - 1) * lr_decay), which optax does not have.
     _, st = optax.scale_by_rss(0.0, _hp(eps)).update(G, optax.ScaleByRssState(sum_of_squares=_up(ssum)))
     S = st.sum_of_squares
-    clr = _hp(lr) / (1 + (new_step.astype(_F64) - 1) * _hp(lr_decay))
+    clr = _as_scalar_of(_hp(lr) / (1 + (new_step.astype(_F64) - 1) * _hp(lr_decay)), p)
     return _down(P - clr * G / (jnp.sqrt(S) + _hp(eps)), p), new_step, _down(S, ssum)
 
 

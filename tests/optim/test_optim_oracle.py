@@ -80,6 +80,27 @@ def test_update_maths_within_an_ulp_or_two(name, kw):
     assert np.abs(got - ref).max() <= 4 * np.finfo(np.float32).eps * scale
 
 
+@pytest.mark.parametrize("dtype", ["float64", "complex64"])
+@pytest.mark.parametrize("name,kw", CONFIGS[1::4], ids=[n for n, _ in CONFIGS[1::4]])
+def test_float64_and_complex_parameters(name, kw, dtype):
+    def run(T):
+        rng = np.random.default_rng(4)
+        shape = (3, 4)
+        value = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype == "complex64" else 0)
+        p = T.tensor(value.astype(dtype), requires_grad=True)
+        opt = getattr(T.optim, name)([p], **kw)
+        for _ in range(20):
+            g = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype == "complex64" else 0)
+            p.grad = T.tensor(g.astype(dtype))
+            opt.step()
+        return p.detach().numpy()
+
+    ref, got = run(torch), run(facade)
+    assert got.dtype == ref.dtype
+    eps = np.finfo(np.float32 if dtype == "complex64" else np.float64).eps
+    assert np.abs(got - ref).max() <= 8 * eps * np.abs(ref).max()
+
+
 def test_changing_lr_between_steps_takes_effect():
     def before(i, opt):
         opt.param_groups[0]["lr"] = 0.2 * 0.9 ** i if i % 10 else 0.0  # includes steps with lr 0
