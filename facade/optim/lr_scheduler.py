@@ -16,8 +16,8 @@ from collections import Counter
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR",
-           "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
+           "SequentialLR", "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau"]
 
 _EPOCH_DEPRECATION = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. Please use "
@@ -101,8 +101,12 @@ class LRScheduler:
         self.base_lrs = _values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
+        self._initial_step()
+
+    def _initial_step(self):
+        """The constructor's own step (schedules see `_is_initial` and keep the current lr)."""
         self._step_count = 0
-        self._is_initial = True  # the constructor's own step: schedules return the current lr
+        self._is_initial = True
         try:
             self.step()
         finally:
@@ -134,6 +138,10 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Advance (or, given `epoch`, jump: closed form where there is one) and set the lrs."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
@@ -275,3 +283,4 @@ class CosineAnnealingLR(LRScheduler):
 
 from ._one_cycle import OneCycleLR  # noqa: E402 - subclasses LRScheduler
 from ._plateau import ReduceLROnPlateau  # noqa: E402
+from ._warmup import ConstantLR, LinearLR, SequentialLR  # noqa: E402

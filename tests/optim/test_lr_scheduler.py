@@ -22,19 +22,30 @@ SCHEDULES = [
     ("OneCycleLR", dict(max_lr=0.2, total_steps=60, anneal_strategy="linear", pct_start=0.4)),
     ("OneCycleLR", dict(max_lr=[0.2], total_steps=50, three_phase=True, div_factor=10.0)),
     ("ReduceLROnPlateau", dict(factor=0.5, patience=2, threshold=0.05, cooldown=1, min_lr=0.002)),
+    ("ConstantLR", dict(factor=0.25, total_iters=6)),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.9, total_iters=17)),
+    ("SequentialLR", dict(milestones=[8])),  # LinearLR warm-up, then CosineAnnealingLR (see _make)
 ]
 SIDS = [f"{n}{i}" for i, (n, _) in enumerate(SCHEDULES)]
 
 
+def _make(T, name, opt, kw):
+    lrs = T.optim.lr_scheduler
+    if name == "SequentialLR":
+        phases = [lrs.LinearLR(opt, start_factor=0.2, total_iters=8), lrs.CosineAnnealingLR(opt, T_max=30)]
+        return lrs.SequentialLR(opt, phases, **kw)
+    return getattr(lrs, name)(opt, **kw)
+
+
 def _sched_maker(name, kw):
-    return lambda T, opt: getattr(T.optim.lr_scheduler, name)(opt, **kw)
+    return lambda T, opt: _make(T, name, opt, kw)
 
 
 def _lrs(T, opt_name, name, kw, steps=50):
     """The lr (and momentum / beta1) sequence a schedule produces, with no training."""
     p = T.zeros(2, requires_grad=True)
     opt = getattr(T.optim, opt_name)([p], lr=0.1, **({"momentum": 0.9} if opt_name == "SGD" else {}))
-    sched = getattr(T.optim.lr_scheduler, name)(opt, **kw)
+    sched = _make(T, name, opt, kw)
     out = []
     for i in range(steps):
         opt.step()
@@ -201,13 +212,13 @@ def test_reduce_on_plateau_exact_sequence():
 def test_state_dict_round_trip(name, kw):
     def run(resume_at=None, steps=20):
         opt = _opt(momentum=0.9)
-        sched = getattr(fls, name)(opt, **kw)
+        sched = _make(facade, name, opt, kw)
         out, saved = [], None
         for i in range(steps):
             if i == resume_at:
                 saved = (copy.deepcopy(opt.state_dict()), sched.state_dict())
                 opt = _opt(momentum=0.9)
-                sched = getattr(fls, name)(opt, **kw)
+                sched = _make(facade, name, opt, kw)
                 opt.load_state_dict(saved[0])
                 sched.load_state_dict(saved[1])
             opt.step()
@@ -234,3 +245,22 @@ def test_lambda_state_dict_saves_callable_objects_only():
     sd["lr_lambdas"][1] = {"rate": 0.25}
     sched.load_state_dict(sd)
     assert sched.lr_lambdas[1].rate == 0.25
+
+
+def test_warmup_errors():
+    with pytest.raises(ValueError, match="^Constant multiplicative factor expected to be between 0 and 1.$"):
+        fls.ConstantLR(_opt(), factor=2.0)
+    with pytest.raises(ValueError, match="^Starting multiplicative factor expected to be greater than 0 and less or "
+                                         "equal to 1.$"):
+        fls.LinearLR(_opt(), start_factor=0)
+    with pytest.raises(ValueError, match="^Ending multiplicative factor expected to be between 0 and 1.$"):
+        fls.LinearLR(_opt(), end_factor=1.5)
+    opt = _opt()
+    with pytest.raises(ValueError, match="^SequentialLR expects at least one scheduler, but got no scheduler.$"):
+        fls.SequentialLR(opt, [], [])
+    with pytest.raises(ValueError, match="Sequential Schedulers expects number of schedulers provided to be one more"):
+        fls.SequentialLR(opt, [fls.ConstantLR(opt)], [3])
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        fls.SequentialLR(opt, [fls.ConstantLR(_opt())], [])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau` scheduler"):
+        fls.SequentialLR(opt, [fls.ConstantLR(opt), fls.ReduceLROnPlateau(opt)], [2])
