@@ -99,25 +99,31 @@ def record_node(op, args, statics=(), differentiable=True):
     return node
 
 
-def _saves_arg(kind, i, args):
-    """Whether PyTorch's backward saves input i (so an in-place change to it must raise)."""
-    if kind == "cross":  # x * y saves x only when y requires grad (and vice versa): mul, mm, dot ...
-        return any(a.requires_grad for j, a in enumerate(args) if j != i)
-    if kind == "div":  # x / y saves y whenever either requires grad, x only when y does
-        return i == 1 or args[1].requires_grad
-    return True
-
-
 def _saved(op, tensors, args, node, outs):
-    """Version-counter snapshots of what the op saves, checked again at backward."""
-    saved = []
+    """Version-counter snapshots of what the op saves, checked again at backward.
+
+    Which inputs are saved follows PyTorch: "cross" ops (mul, mm, dot, ...) save an input
+    only when the other operand requires grad; "div" saves the divisor whenever either
+    requires grad and the dividend only when the divisor does.
+    """
     kind = op.saves
-    if kind != "out":
-        for i, (t, a) in enumerate(zip(tensors, args)):
-            vc = getattr(t, "_vc", None)
-            if vc is not None and _saves_arg(kind, i, args):
-                saved.append((vc, vc[0], a))
-    if op.saves != "in":
+    saved = []
+    if kind != "out":  # the inputs
+        n = len(args)
+        for i in range(n):
+            t = tensors[i]
+            if not isinstance(t, Tensor):
+                continue
+            if kind == "cross":
+                need = args[1 - i].requires_grad if n == 2 else any(a.requires_grad for a in args[:i] + args[i + 1:])
+            elif kind == "div":
+                need = i == 1 or args[1].requires_grad
+            else:
+                need = True
+            if need:
+                vc = t._vc
+                saved.append((vc, vc[0], args[i]))
+    if kind == "out" or kind is True:
         for t in outs:
             saved.append((t._vc, 0, t._node()))
     return tuple(saved)
