@@ -32,6 +32,8 @@ def observe(fn, T):
 
 
 def normalise(x):
+    if isinstance(x, tuple) and x and x[0] in ("tensor", "raised"):
+        return x
     if isinstance(x, (list, tuple)):
         return [normalise(v) for v in x]
     if hasattr(x, "detach") and hasattr(x, "shape"):
@@ -181,7 +183,7 @@ def views_see_writes(T):
     return [base, v]
 
 
-@scenario(expect=[("tensor", [4.0, 6.0], "float32")])
+@scenario(expect=[("tensor", [4.0, 4.0], "float32")])
 def in_place_under_no_grad_keeps_history(T):
     x = T.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
@@ -237,12 +239,12 @@ def promotion(T):
     ]
 
 
-@scenario(expect=[[0.0, 0.5, 0.5], [0.0, 1.0]])
+@scenario(expect=[[0.0, 0.5, 0.5], [1.0, 1.0]])
 def kinks_and_ties(T):
     x = T.tensor([0.0, 1.0, 1.0], requires_grad=True)
     (T.relu(x[:1]).sum() + x[1:].max()).backward()  # relu'(0) = 0; max ties split evenly
     c = T.tensor([0.0, 1.0], requires_grad=True)
-    c.clamp(0.0, 1.0).sum().backward()  # clamp passes the gradient at its bounds
+    c.clamp(0.0, 1.0).sum().backward()  # clamp passes the gradient at both (inclusive) bounds
     return [x.grad.tolist(), c.grad.tolist()]
 
 
@@ -270,6 +272,6 @@ def test_scenario(name):
     if torch is not None:
         assert got == observe(fn, torch)
     elif expect is not None:
-        assert got == normalise(expect) if not (isinstance(expect, tuple) and expect[0] == "raised") else got == expect
+        assert got == normalise(expect)
     else:
         pytest.skip("checked against PyTorch under the oracle session")
