@@ -8,6 +8,8 @@ result requires grad, and returns the result Tensor(s). Nothing is computed here
 This file is the per-op overhead of facade, so it is written for speed: no imports or
 generator expressions on the hot path, one dictionary lookup for shape inference.
 """
+from weakref import ref as _weakref
+
 import jax
 import numpy as np
 
@@ -37,12 +39,24 @@ def _infer_slow(op, args, statics, key):
     try:
         out = jax.eval_shape(lambda *xs: op.impl(*xs, *statics), *[_spec(a) for a in args])
     except Exception as e:  # noqa: BLE001 - turned into a user-facing error below
+        _raise_broadcast_error([a.shape for a in args if a.op is not SCALAR])
         shapes = ", ".join(str(list(a.shape)) for a in args)
         raise RuntimeError(f"{op.name}: invalid arguments for inputs of shapes {shapes}: {e}") from None
     meta = tuple(_meta_of(o) for o in out) if op.nout != 1 else _meta_of(out)
     if op.nout is not None:  # nout None: user code (autograd.Function) decides the outputs each call
         _META[key] = meta
     return meta
+
+
+def _raise_broadcast_error(shapes):
+    """PyTorch's message for operands whose shapes do not broadcast (scanning from the last dim)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    for d in range(ndim - 1, -1, -1):
+        sizes = [s[d - (ndim - len(s))] for s in shapes if d - (ndim - len(s)) >= 0]
+        big = [x for x in sizes if x != 1]
+        if len(set(big)) > 1:
+            a, b = big[0], next(x for x in big if x != big[0])
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {d}")
 
 
 def infer(op, args, statics):
@@ -134,7 +148,7 @@ def wrap(node):
     t = object.__new__(Tensor)
     st = object.__new__(Storage)
     st.node = node
-    node.out = st._ref()
+    node.out = _weakref(st)
     t._storage = st
     t._vc = [0]
     t._view = None

@@ -298,7 +298,10 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     if create_graph:
         totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets)
     else:
-        aux = [n for n in w.fwd if n.value is None and n.out is not None and observed(n)]
+        # values kept from the replay: the roots (a loss is read right after backward); other
+        # live intermediates stay pending and are recomputed if ever read, which keeps the
+        # program's outputs (each costs per call) to what training loops use
+        aux = [n for n in roots if n.value is None and n.out is not None and observed(n)]
         pre_out = [n for n in w.pre if n.out is not None and observed(n)]
         structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
                      tuple([o.sl for o in olds]), tuple([n.sl for n in probes]), tuple([n.sl for n in aux]),
