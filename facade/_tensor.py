@@ -16,6 +16,7 @@ import numpy as np
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import LEAF, OPS
+from ._tape import TRACKING as _TRACKING
 from ._tape import Node, Storage
 
 
@@ -80,6 +81,8 @@ class Tensor:
     # ---- nodes -------------------------------------------------------------------------
     def _node(self):
         """The node holding this tensor's current value (grad-aware for views that track grad)."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             return self._storage.node
@@ -103,6 +106,8 @@ class Tensor:
 
     def _input_node(self):
         """The node an op should take as this operand: a LEAF node for leaves that require grad."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         if self._view is not None:
             return self._node()
         v = self._storage.node
@@ -140,6 +145,8 @@ class Tensor:
 
     def _set_node(self, node):
         """Point this tensor (and every alias) at a new value: the write half of every in-place op."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             self._storage.set(node)
