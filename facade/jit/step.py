@@ -222,6 +222,7 @@ class Jitted:
 
         donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
         entry.fn = jax.jit(traced, donate_argnums=donate)
+        key_before = _random._STATE["key"]
         try:
             outs = entry.fn(*self._inputs(entry, args, kwargs))
         except Exception:
@@ -229,6 +230,7 @@ class Jitted:
                 t._storage.set(n)
             for t, g in zip(state, grads_before):
                 t._grad = g
+            _random._STATE["key"] = key_before
             raise
         _engine._STATS["compiles"] += 1
         for t, v in zip(state, versions_before):  # the trace's own writes are replayed by _write_back
@@ -238,6 +240,7 @@ class Jitted:
                 t._storage.set(n)
             for t, g in zip(state, grads_before):
                 t._grad = g
+            _random._STATE["key"] = key_before
             return None
         return self._write_back(entry, outs)
 
