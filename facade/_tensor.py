@@ -108,9 +108,7 @@ class Tensor:
         """The node an op should take as this operand: a LEAF node for leaves that require grad."""
         if _TRACKING[0] is not None:
             _TRACKING[0](self)
-        if self._view is not None:
-            return self._node()
-        v = self._storage.node
+        v = self._storage.node if self._view is None else self._node()
         if self._rg:
             lu = self._leafuse
             if lu is not None and lu.args[0] is v:
@@ -120,6 +118,8 @@ class Tensor:
             lu.leaf = self
             self._leafuse = lu
             return lu
+        if self._view is not None:
+            return v  # a view's node already carries (or is cut from) its root's history
         g = self._grad_fn
         if g is v or g is None and not v.requires_grad:
             return v

@@ -12,9 +12,12 @@ __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_e
 
 def __getattr__(name):
     if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
+        import importlib
 
-        return getattr(_gc, name)
+        module = importlib.import_module(__name__ + ".gradcheck")
+        # importing the submodule bound the package attribute `gradcheck` to the module: bind the functions
+        globals().update(gradcheck=module.gradcheck, gradgradcheck=module.gradgradcheck)
+        return globals()[name]
     raise AttributeError(f"module 'facade.autograd' has no attribute '{name}'")
 
 
