@@ -8,6 +8,8 @@ result requires grad, and returns the result Tensor(s). Nothing is computed here
 This file is the per-op overhead of facade, so it is written for speed: no imports or
 generator expressions on the hot path, one dictionary lookup for shape inference.
 """
+from weakref import ref as _weakref
+
 import jax
 import numpy as np
 
@@ -37,12 +39,24 @@ def _infer_slow(op, args, statics, key):
     try:
         out = jax.eval_shape(lambda *xs: op.impl(*xs, *statics), *[_spec(a) for a in args])
     except Exception as e:  # noqa: BLE001 - turned into a user-facing error below
+        _raise_broadcast_error([a.shape for a in args if a.op is not SCALAR])
         shapes = ", ".join(str(list(a.shape)) for a in args)
         raise RuntimeError(f"{op.name}: invalid arguments for inputs of shapes {shapes}: {e}") from None
     meta = tuple(_meta_of(o) for o in out) if op.nout != 1 else _meta_of(out)
     if op.nout is not None:  # nout None: user code (autograd.Function) decides the outputs each call
         _META[key] = meta
     return meta
+
+
+def _raise_broadcast_error(shapes):
+    """PyTorch's message for operands whose shapes do not broadcast (scanning from the last dim)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    for d in range(ndim - 1, -1, -1):
+        sizes = [s[d - (ndim - len(s))] for s in shapes if d - (ndim - len(s)) >= 0]
+        big = [x for x in sizes if x != 1]
+        if len(set(big)) > 1:
+            a, b = big[0], next(x for x in big if x != big[0])
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {d}")
 
 
 def infer(op, args, statics):
@@ -99,25 +113,31 @@ def record_node(op, args, statics=(), differentiable=True):
     return node
 
 
-def _saves_arg(kind, i, args):
-    """Whether PyTorch's backward saves input i (so an in-place change to it must raise)."""
-    if kind == "cross":  # x * y saves x only when y requires grad (and vice versa): mul, mm, dot ...
-        return any(a.requires_grad for j, a in enumerate(args) if j != i)
-    if kind == "div":  # x / y saves y whenever either requires grad, x only when y does
-        return i == 1 or args[1].requires_grad
-    return True
-
-
 def _saved(op, tensors, args, node, outs):
-    """Version-counter snapshots of what the op saves, checked again at backward."""
-    saved = []
+    """Version-counter snapshots of what the op saves, checked again at backward.
+
+    Which inputs are saved follows PyTorch: "cross" ops (mul, mm, dot, ...) save an input
+    only when the other operand requires grad; "div" saves the divisor whenever either
+    requires grad and the dividend only when the divisor does.
+    """
     kind = op.saves
-    if kind != "out":
-        for i, (t, a) in enumerate(zip(tensors, args)):
-            vc = getattr(t, "_vc", None)
-            if vc is not None and _saves_arg(kind, i, args):
-                saved.append((vc, vc[0], a))
-    if op.saves != "in":
+    saved = []
+    if kind != "out":  # the inputs
+        n = len(args)
+        for i in range(n):
+            t = tensors[i]
+            if not isinstance(t, Tensor):
+                continue
+            if kind == "cross":
+                need = args[1 - i].requires_grad if n == 2 else any(a.requires_grad for a in args[:i] + args[i + 1:])
+            elif kind == "div":
+                need = i == 1 or args[1].requires_grad
+            else:
+                need = True
+            if need:
+                vc = t._vc
+                saved.append((vc, vc[0], args[i]))
+    if kind == "out" or kind is True:
         for t in outs:
             saved.append((t._vc, 0, t._node()))
     return tuple(saved)
@@ -128,7 +148,7 @@ def wrap(node):
     t = object.__new__(Tensor)
     st = object.__new__(Storage)
     st.node = node
-    node.out = st._ref()
+    node.out = _weakref(st)
     t._storage = st
     t._vc = [0]
     t._view = None

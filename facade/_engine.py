@@ -122,8 +122,9 @@ class _Program:
 
 
 def as_jax(inputs):
-    """Input values as JAX arrays for an op-by-op replay (CPU sources are held as numpy arrays;
-    jit converts them itself). The converted array replaces the numpy one in the source node."""
+    """Input values as JAX arrays. CPU sources start as numpy arrays (creating a tensor stays
+    cheap); the first replay that reads one converts it once and keeps the JAX array, so a
+    tensor used every step is not copied into every call."""
     vals = []
     for n in inputs:
         v = n.value
@@ -151,7 +152,7 @@ def evaluate(nodes):
     out_nodes = [n for n in order if id(n) in want or observed(n)]
     outs = tuple(slot[id(n)] for n in out_nodes)
     key = (tuple(key), outs)
-    in_vals = [n.value for n in inputs]
+    in_vals = as_jax(inputs)
     floats, ints = _split_scalars(scalars)
     fn = _compiled.get(key)
     if fn is not None:
@@ -171,7 +172,7 @@ def evaluate(nodes):
             _seen.clear()
         _seen[key] = True
         _STATS["eager_runs"] += 1
-        results = _Program(slot, order, inputs, scalars, outs).run(as_jax(inputs), floats, ints)
+        results = _Program(slot, order, inputs, scalars, outs).run(in_vals, floats, ints)
     _STATS["nodes_replayed"] += len(order)
     for n, v in zip(out_nodes, results):
         n.value = v

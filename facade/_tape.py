@@ -107,3 +107,8 @@ def new_generation():
     """A fresh mark for one walk over the tape (nodes remember the last walk that numbered them)."""
     _generation[0] += 1
     return _generation[0]
+
+
+# facade.jit's state discovery: while a step is traced, TRACKING[0] is a callable told about
+# every tensor whose value is read or written (None otherwise: one check per access).
+TRACKING = [None]

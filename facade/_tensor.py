@@ -16,6 +16,7 @@ import numpy as np
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import LEAF, OPS
+from ._tape import TRACKING as _TRACKING
 from ._tape import Node, Storage
 
 
@@ -80,6 +81,8 @@ class Tensor:
     # ---- nodes -------------------------------------------------------------------------
     def _node(self):
         """The node holding this tensor's current value (grad-aware for views that track grad)."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             return self._storage.node
@@ -103,9 +106,9 @@ class Tensor:
 
     def _input_node(self):
         """The node an op should take as this operand: a LEAF node for leaves that require grad."""
-        if self._view is not None:
-            return self._node()
-        v = self._storage.node
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
+        v = self._storage.node if self._view is None else self._node()
         if self._rg:
             lu = self._leafuse
             if lu is not None and lu.args[0] is v:
@@ -115,6 +118,8 @@ class Tensor:
             lu.leaf = self
             self._leafuse = lu
             return lu
+        if self._view is not None:
+            return v  # a view's node already carries (or is cut from) its root's history
         g = self._grad_fn
         if g is v or g is None and not v.requires_grad:
             return v
@@ -140,6 +145,8 @@ class Tensor:
 
     def _set_node(self, node):
         """Point this tensor (and every alias) at a new value: the write half of every in-place op."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             self._storage.set(node)
@@ -440,7 +447,7 @@ class Tensor:
 
     def _scalar(self, kind):
         if self.numel() != 1:
-            raise TypeError(f"only length-1 tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self.item()
 
     def __format__(self, spec):

@@ -202,18 +202,25 @@ DIV.grad_fn = _div_name
 RSUB.grad_fn = _rsub_name
 
 
+_BINARY_STATICS = {}  # (op id, float_out, operand kinds, default dtype) -> statics
+
+
 def _binary(op, a, b, *, float_out=False):
     """The hot path of every binary arithmetic op: operands → nodes → promoted dtype → record."""
     na, nb = as_node(a), as_node(b)
-    if na.op is SCALAR and nb.op is SCALAR:
-        from .._creation import tensor
+    key = (op.id, float_out, na.mk, nb.mk, _dtype._default[0])
+    statics = _BINARY_STATICS.get(key)
+    if statics is None:
+        if na.op is SCALAR and nb.op is SCALAR:
+            from .._creation import tensor
 
-        a = tensor(a)
-        na = as_node(a)
-    d = promote_nodes(na, nb)
-    if float_out and d.category < 2:
-        d = _dtype.get_default_dtype()
-    return finish(op, record_node(op, (na, nb), (d.np,)), (a, b), (na, nb))
+            a = tensor(a)
+            return _binary(op, a, b, float_out=float_out)
+        d = promote_nodes(na, nb)
+        if float_out and d.category < 2:
+            d = _dtype.get_default_dtype()
+        statics = _BINARY_STATICS[key] = (d.np,)
+    return finish(op, record_node(op, (na, nb), statics), (a, b), (na, nb))
 
 
 def _check_alpha(alpha, a, b):

@@ -20,6 +20,7 @@ recorded on the tape, so the gradients are tensors that can be differentiated ag
 differentiates the vjp).
 """
 import collections
+import re
 
 import jax
 import jax.numpy as jnp
@@ -51,11 +52,12 @@ def _bad_version(vc, version, node):
     if node.op is not None and node.op is not LEAF and node.requires_grad:
         from .graph import wrap_node
 
-        desc += f", which is output 0 of {wrap_node(node).name()},"
+        # PyTorch 2.13 names the producing node without its "Backward<N>" suffix here
+        desc += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{desc} is at version {vc[0]}; expected version {version} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
+        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 
 
@@ -234,7 +236,7 @@ class _Fused:
 
 def _call(key, w, build):
     """Run the program for `key`: op by op the first time, compiled from the second."""
-    in_vals = [n.value for n in w.inputs]
+    in_vals = _engine.as_jax(w.inputs)
     floats = [n.value for n in w.scalars if not isinstance(n.value, (bool, int))]
     ints = [n.value for n in w.scalars if isinstance(n.value, (bool, int))]
     fn = _compiled.get(key)
@@ -252,7 +254,7 @@ def _call(key, w, build):
         _seen.clear()
     _seen.add(key)
     _STATS["eager_runs"] += 1
-    return prog.run(_engine.as_jax(w.inputs), floats, ints)
+    return prog.run(in_vals, floats, ints)
 
 
 def _source_like(v, like):
@@ -280,7 +282,7 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
             leaf_of[id(t)] = len(leaf_tensors)
             leaf_tensors.append(t)
     olds, old_targets = [], []
-    if targets is None and accumulate and not create_graph:
+    if accumulate and not create_graph:
         for k, t in enumerate(leaf_tensors):
             g = t._grad
             if g is not None and not t.__dict__.get("_hooks_pre"):
@@ -296,8 +298,11 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     if create_graph:
         totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets)
     else:
-        aux = [n for n in w.fwd if n.value is None and observed(n)]
-        pre_out = [n for n in w.pre if observed(n)]
+        # values kept from the replay: the roots (a loss is read right after backward); other
+        # live intermediates stay pending and are recomputed if ever read, which keeps the
+        # program's outputs (each costs per call) to what training loops use
+        aux = [n for n in roots if n.value is None and n.out is not None and observed(n)]
+        pre_out = [n for n in w.pre if n.out is not None and observed(n)]
         structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
                      tuple([o.sl for o in olds]), tuple([n.sl for n in probes]), tuple([n.sl for n in aux]),
                      tuple([n.sl for n in pre_out]), tuple(leaf_targets), tuple(old_targets))
@@ -322,7 +327,12 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
         for n, v in zip(pre_out, pre_v):
             n.value = v
             n.args = ()
-        totals = [wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
+        for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
+            g = leaf_tensors[k]._grad
+            g._storage.set(_source_like(totals_v[k], g._storage.node))
+            g._vc[0] += 1
+            totals_v[k] = None
+        totals = [None if v is None else wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
         probe_grads = [wrap(_source_like(v, n)) for v, n in zip(probes_v, probes + cut_nodes)]
     if not retain_graph:
         for n in w.fwd:
@@ -330,10 +340,11 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
                 n.freed = True
     result = {}
     for k, t in enumerate(leaf_tensors):
-        result[id(t)] = totals[k]
+        if totals[k] is not None:
+            result[id(t)] = totals[k]
     for n, g in zip(probes + cut_nodes, probe_grads):
         result[id(n)] = g
-    return result, leaf_tensors, set(old_targets)
+    return result, leaf_tensors, {id(leaf_tensors[k]) for k in old_targets}
 
 
 def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
