@@ -59,19 +59,29 @@ def _with_hooks(step):
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
-        for hook in itertools.chain(list(_GLOBAL_PRE_HOOKS.values()), list(self._optimizer_step_pre_hooks.values())):
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-                args, kwargs = result
-        out = step(self, *args, **kwargs)
-        for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()), list(_GLOBAL_POST_HOOKS.values())):
-            hook(self, args, kwargs)
-        return out
+        if self.__dict__.get("_in_hooked_step"):  # a subclass's step calling super().step()
+            return step(self, *args, **kwargs)
+        self._in_hooked_step = True
+        try:
+            return _run_hooked(step, self, args, kwargs)
+        finally:
+            self._in_hooked_step = False
 
     wrapper._with_hooks = True
     return wrapper
+
+
+def _run_hooked(step, self, args, kwargs):
+    for hook in itertools.chain(list(_GLOBAL_PRE_HOOKS.values()), list(self._optimizer_step_pre_hooks.values())):
+        result = hook(self, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+            args, kwargs = result
+    out = step(self, *args, **kwargs)
+    for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()), list(_GLOBAL_POST_HOOKS.values())):
+        hook(self, args, kwargs)
+    return out
 
 
 def use_grad_for_differentiable(step):

@@ -341,3 +341,20 @@ def test_integer_and_float_hyperparameters_share_a_program():
     step(0)
     step(0.125)
     assert facade.engine.stats()["compiles"] == before
+
+
+def test_hooks_run_once_when_a_subclass_calls_super_step():
+    class Clipped(optim.SGD):
+        def step(self, closure=None):
+            for p in self.param_groups[0]["params"]:
+                p.grad.clamp_(-1, 1)
+            return super().step(closure)
+
+    x = facade.tensor([0.0, 0.0], requires_grad=True)
+    x.grad = facade.tensor([5.0, -0.5])
+    opt = Clipped([x], lr=1.0)
+    calls = []
+    opt.register_step_pre_hook(lambda *a: calls.append("pre"))
+    opt.register_step_post_hook(lambda *a: calls.append("post"))
+    opt.step()
+    assert x.tolist() == [-1.0, 0.5] and calls == ["pre", "post"]
