@@ -109,16 +109,23 @@ class _Program:
         self.outs = outs
 
     def run(self, in_vals, floats, ints):
-        vals = [None] * self.nslots
-        for s, v in zip(self.in_slots, in_vals):
-            vals[s] = v
-        for j, s in enumerate(self.float_slots):
-            vals[s] = floats[j]
-        for j, s in enumerate(self.int_slots):
-            vals[s] = ints[j]
+        vals = fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.steps:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
         return [vals[s] for s in self.outs]
+
+
+def fill_slots(prog, in_vals, floats, ints):
+    """The slot list of a replay with its inputs and scalar operands in place (prog has
+    nslots, in_slots, float_slots and int_slots)."""
+    vals = [None] * prog.nslots
+    for s, v in zip(prog.in_slots, in_vals):
+        vals[s] = v
+    for j, s in enumerate(prog.float_slots):
+        vals[s] = floats[j]
+    for j, s in enumerate(prog.int_slots):
+        vals[s] = ints[j]
+    return vals
 
 
 def as_jax(inputs):

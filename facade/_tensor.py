@@ -52,15 +52,10 @@ class Tensor:
     @classmethod
     def _wrap(cls, node, requires_grad=False):
         """A tensor whose value is `node` (the result of an op, or a source)."""
-        t = object.__new__(cls)
-        t._storage = Storage(node)
-        t._vc = [0]
-        t._view = None
-        t._vcache = None
+        t = _d.wrap(node)
+        if cls is not Tensor:
+            t.__class__ = cls
         t._rg = requires_grad
-        t._grad_fn = node if node.requires_grad else None
-        t._grad = None
-        t._leafuse = None
         return t
 
     @classmethod

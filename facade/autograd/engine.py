@@ -197,13 +197,7 @@ class _Fused:
         self.leaf_targets, self.n_targets, self.old_targets = leaf_targets, n_targets, old_targets
 
     def run(self, in_vals, floats, ints):
-        vals = [None] * self.nslots
-        for s, v in zip(self.in_slots, in_vals):
-            vals[s] = v
-        for j, s in enumerate(self.float_slots):
-            vals[s] = floats[j]
-        for j, s in enumerate(self.int_slots):
-            vals[s] = ints[j]
+        vals = _engine.fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.pre:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
         primals = [vals[v] for _, v in self.diff]
