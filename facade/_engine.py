@@ -21,6 +21,7 @@ loop never keeps its history alive.
 import collections
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._ops.table import SCALAR
@@ -108,16 +109,36 @@ class _Program:
         self.outs = outs
 
     def run(self, in_vals, floats, ints):
-        vals = [None] * self.nslots
-        for s, v in zip(self.in_slots, in_vals):
-            vals[s] = v
-        for j, s in enumerate(self.float_slots):
-            vals[s] = floats[j]
-        for j, s in enumerate(self.int_slots):
-            vals[s] = ints[j]
+        vals = fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.steps:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
         return [vals[s] for s in self.outs]
+
+
+def fill_slots(prog, in_vals, floats, ints):
+    """The slot list of a replay with its inputs and scalar operands in place (prog has
+    nslots, in_slots, float_slots and int_slots)."""
+    vals = [None] * prog.nslots
+    for s, v in zip(prog.in_slots, in_vals):
+        vals[s] = v
+    for j, s in enumerate(prog.float_slots):
+        vals[s] = floats[j]
+    for j, s in enumerate(prog.int_slots):
+        vals[s] = ints[j]
+    return vals
+
+
+def as_jax(inputs):
+    """Input values as JAX arrays. CPU sources start as numpy arrays (creating a tensor stays
+    cheap); the first replay that reads one converts it once and keeps the JAX array, so a
+    tensor used every step is not copied into every call."""
+    vals = []
+    for n in inputs:
+        v = n.value
+        if type(v) is np.ndarray:
+            v = n.value = jnp.asarray(v)
+        vals.append(v)
+    return vals
 
 
 def _split_scalars(scalars):
@@ -138,7 +159,7 @@ def evaluate(nodes):
     out_nodes = [n for n in order if id(n) in want or observed(n)]
     outs = tuple(slot[id(n)] for n in out_nodes)
     key = (tuple(key), outs)
-    in_vals = [n.value for n in inputs]
+    in_vals = as_jax(inputs)
     floats, ints = _split_scalars(scalars)
     fn = _compiled.get(key)
     if fn is not None:

@@ -34,12 +34,12 @@ def _matmul_name(node):
     return "UnsafeViewBackward0" if rb >= 3 else "ViewBackward0"
 
 
-MATMUL = defop("matmul", _mm, grad_fn=_matmul_name)
-MM = defop("mm", _mm, grad_fn="MmBackward0")
-BMM = defop("bmm", _mm, grad_fn="BmmBackward0")
-MV = defop("mv", _mm, grad_fn="MvBackward0")
-DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0")
-OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0")
+MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="cross")
+MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
+BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
+MV = defop("mv", _mm, grad_fn="MvBackward0", saves="cross")
+DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0", saves="cross")
+OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
 ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0")
 ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0")
 

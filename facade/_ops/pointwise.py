@@ -10,9 +10,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype
-from .._dispatch import record
+from .._dispatch import as_node, finish, record, record_node
 from .frontend import METHODS as _METHODS
-from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, type_name
+from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
 
 
@@ -154,8 +154,8 @@ ADD_ALPHA = defop("add_alpha", lambda a, b, c, dt: cast(a, dt) + cast(c, dt) * c
 SUB = defop("sub", lambda a, b, dt: cast(a, dt) - cast(b, dt), grad_fn="SubBackward0", saves=False)
 SUB_ALPHA = defop("sub_alpha", lambda a, b, c, dt: cast(a, dt) - cast(c, dt) * cast(b, dt), grad_fn="SubBackward0", saves=False)
 RSUB = defop("rsub", lambda a, b, dt: cast(b, dt) - cast(a, dt), grad_fn="RsubBackward1", saves=False)
-MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0")
-DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0")
+MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0", saves="cross")
+DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="div")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), grad_fn="RemainderBackward0", saves=False)
@@ -202,16 +202,25 @@ DIV.grad_fn = _div_name
 RSUB.grad_fn = _rsub_name
 
 
-def _binary(op, a, b, *, float_out=False):
-    a, b = operand(a), operand(b)
-    if not is_tensor(a) and not is_tensor(b):
-        from .._creation import tensor
+_BINARY_STATICS = {}  # (op id, float_out, operand kinds, default dtype) -> statics
 
-        a = tensor(a)
-    d = promote(a, b)
-    if float_out:
-        d = _float_of(d)
-    return record(op, (a, b), (d.np,))
+
+def _binary(op, a, b, *, float_out=False):
+    """The hot path of every binary arithmetic op: operands → nodes → promoted dtype → record."""
+    na, nb = as_node(a), as_node(b)
+    key = (op.id, float_out, na.mk, nb.mk, _dtype._default[0])
+    statics = _BINARY_STATICS.get(key)
+    if statics is None:
+        if na.op is SCALAR and nb.op is SCALAR:
+            from .._creation import tensor
+
+            a = tensor(a)
+            return _binary(op, a, b, float_out=float_out)
+        d = promote_nodes(na, nb)
+        if float_out and d.category < 2:
+            d = _dtype.get_default_dtype()
+        statics = _BINARY_STATICS[key] = (d.np,)
+    return finish(op, record_node(op, (na, nb), statics), (a, b), (na, nb))
 
 
 def _check_alpha(alpha, a, b):
