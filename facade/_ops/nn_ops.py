@@ -157,14 +157,14 @@ PRELU = _unary("prelu", _prelu, "PreluKernelBackward0", arrays=2)
 GLU = _unary("glu", _glu, "GluBackward0")
 
 
-# ---- randomness: dropout masks and nn.init fills ------------------------------------------
+# ---- dropout ---------------------------------------------------------------------------
 def key_tensor(generator=None):
-    """A fresh PRNG key from facade's generator, as an int64 tensor (an op input, so a new key
-    never recompiles)."""
-    from .. import _creation, _dtype, _random
+    """A fresh PRNG key from facade's generator as an int64 tensor: an op input, so a new key
+    never recompiles (and under facade.jit it is traced like any other input)."""
+    from .._creation import wrap_value
+    from .convert import _key_operand
 
-    key = np.asarray(jax.random.key_data(_random.key_for(generator))).astype(np.int64)
-    return _creation._from_array(key, _dtype.int64)
+    return wrap_value(_key_operand(generator))
 
 
 def _key(k):
@@ -182,26 +182,6 @@ def _dropout(x, key, p, dt):
 
 DROPOUT = _op("dropout", _dropout, 2, grad_fn="MulBackward0", saves=False)
 
-
-def _init_fill(x, key, kind, params, dt):
-    """x's shape filled with random numbers: uniform(lo, hi), normal(mean, std), or
-    normal(mean, std) truncated to [lo, hi]."""
-    sd = dt if np.dtype(dt).itemsize >= 4 else np.float32  # sample half types in float32
-    k = _key(key)
-    if kind == "uniform":
-        lo, hi = params
-        out = jax.random.uniform(k, x.shape, sd, lo, hi)
-    elif kind == "normal":
-        mean, std = params
-        out = jax.random.normal(k, x.shape, sd) * std + mean
-    else:
-        mean, std, lo, hi = params
-        z = jax.random.truncated_normal(k, (lo - mean) / std, (hi - mean) / std, x.shape, sd)
-        out = jnp.clip(z * std + mean, lo, hi)
-    return out.astype(dt)
-
-
-INIT_FILL = _op("init_fill", _init_fill, 2, saves=False, differentiable=False)
 
 
 # ---- embedding -------------------------------------------------------------------------

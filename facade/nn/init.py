@@ -1,8 +1,7 @@
 """torch.nn.init: in-place initialisation of parameters, without recording gradients.
 
 Random fills draw from facade's generator (`torch.manual_seed` makes them reproducible;
-the numbers differ from PyTorch's). Each fill is one op whose PRNG key is an input, so
-re-initialising never recompiles.
+the numbers differ from PyTorch's).
 """
 import math
 import warnings
@@ -12,9 +11,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _creation, _grad_mode
-from .._dispatch import record_node
-from .._ops import nn_ops as ops
-from .._ops.frontend import write_result
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
@@ -58,27 +54,30 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _random_fill(tensor, kind, params, generator):
-    with _grad_mode.no_grad():
-        node = record_node(ops.INIT_FILL, (tensor._node(), ops.key_tensor(generator)._node()),
-                           (kind, tuple(float(p) for p in params), tensor.dtype.np))
-        write_result(tensor, node)
-    return tensor
-
-
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return _random_fill(tensor, "uniform", (a, b), generator)
+    with _grad_mode.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _random_fill(tensor, "normal", (mean, std), generator)
+    with _grad_mode.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be "
                       "incorrect.", stacklevel=2)
-    return _random_fill(tensor, "trunc_normal", (mean, std, a, b), generator)
+    # inverse-CDF sampling: uniform over the CDF's values at a and b, mapped back through erfinv
+    def cdf(v):
+        return (1.0 + math.erf((v - mean) / std / math.sqrt(2.0))) / 2.0
+
+    with _grad_mode.no_grad():
+        tensor.uniform_(2 * cdf(a) - 1, 2 * cdf(b) - 1, generator=generator)
+        tensor.erfinv_()
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        return tensor.clamp_(min=a, max=b)
 
 
 def constant_(tensor, val):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..._dispatch import record
 from ..._ops.frontend import check_inplace, type_name, write_result
+from ...jit.errors import is_tracer
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -59,9 +60,11 @@ def check_reduction(reduction, allowed=_REDUCTIONS):
     return reduction
 
 
-def host_ints(t):
-    """The values of an index tensor as numpy, when they live on the CPU (PyTorch's CPU
-    kernels check indices; on an accelerator the check would cost a device sync)."""
+def host_values(t):
+    """t's values as numpy, for PyTorch's data-dependent checks (index bounds, probability
+    range), or None where reading them is not free: on an accelerator (a device sync; PyTorch
+    checks there asynchronously) and inside a facade.jit trace (no values yet)."""
     if t.device.type != "cpu":
         return None
-    return np.asarray(t._value())
+    value = t._value()
+    return None if is_tracer(value) else np.asarray(value)

@@ -6,7 +6,7 @@ from ... import _dtype
 from ..._dispatch import record
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import promote, type_name
-from ._common import broadcast_shape, check_reduction, host_ints, legacy_reduction
+from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy"]
@@ -69,13 +69,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         broadcast_shape(weight.shape, input.shape)
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected {type_name(input.dtype)}")
-    node = input._node()
-    if node.value is not None and input.device.type == "cpu":  # PyTorch's range check, when it costs no evaluation
-        import numpy as np
-
-        v = np.asarray(node.value)
-        if v.size and not ((v >= 0) & (v <= 1)).all():
-            raise RuntimeError("all elements of input should be between 0 and 1")
+    # PyTorch's range check, when the input is already computed (checking a pending input
+    # would cut the fused forward in two)
+    v = host_values(input) if input._node().value is not None else None
+    if v is not None and v.size and not ((v >= 0) & (v <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
     return record(ops.BCE_LOSS, (input, target, _optional(weight)), (reduction, weight is not None, input.dtype.np))
 
 
@@ -129,7 +127,7 @@ def _check_classes(input, target, weight, ignore_index):
             f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor "
             f"of shape: {list(weight.shape)}"
         )
-    t = host_ints(target)
+    t = host_values(target)
     if t is not None and t.size:
         bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
         if bad.any():
