@@ -7,6 +7,7 @@ derivative is written by hand: where PyTorch's gradient at a kink differs from J
 default, the implementation is arranged (branch order of `jnp.where`, clamps inside the
 unused branch) so that JAX's derivative is PyTorch's.
 """
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -67,8 +68,9 @@ def _bilinear(x1, x2, w, b, has_bias, dt):
     return y + cast(b, dt) if has_bias else y
 
 
-BILINEAR = _op("bilinear", _bilinear, 4, saves="in",
-                 grad_fn=lambda n: "AddBackward0" if n.statics[0] else "ViewBackward0")
+BILINEAR = _op(
+    "bilinear", _bilinear, 4, saves="in", grad_fn=lambda n: "AddBackward0" if n.statics[0] else "ViewBackward0"
+)
 
 
 # ---- activations -----------------------------------------------------------------------
@@ -183,7 +185,6 @@ def _dropout(x, key, p, dt):
 DROPOUT = _op("dropout", _dropout, 2, grad_fn="MulBackward0", saves=False)
 
 
-
 # ---- embedding -------------------------------------------------------------------------
 def _embedding(w, idx, padding_idx, by_freq):
     rows = jnp.take(w, idx, axis=0)
@@ -227,7 +228,7 @@ def _standardize(x, axes, eps):
 def _layer_norm(x, w, b, nd, eps, has_w, has_b, dt):
     x = cast(x, dt)
     axes = tuple(range(x.ndim - nd, x.ndim))
-    return _affine(_standardize(x, axes, eps), w, b, has_w, has_b, x.shape[x.ndim - nd:], dt)
+    return _affine(_standardize(x, axes, eps), w, b, has_w, has_b, x.shape[x.ndim - nd :], dt)
 
 
 def _group_norm(x, w, b, groups, eps, has_w, has_b, dt):
@@ -280,15 +281,20 @@ def _constant_pad(x, value, pads, dt):
 
 CONSTANT_PAD = _op("constant_pad_nd", _constant_pad, 2, grad_fn="ConstantPadNdBackward0", saves=False)
 
-_PAD_MODES = {"reflect": ("reflect", "ReflectionPad{}DBackward0"), "replicate": ("edge", "ReplicationPad{}DBackward0"),
-              "circular": ("wrap", "CopySlices")}
+_PAD_MODES = {
+    "reflect": ("reflect", "ReflectionPad{}DBackward0"),
+    "replicate": ("edge", "ReplicationPad{}DBackward0"),
+    "circular": ("wrap", "CopySlices"),
+}
 
 
 def _mode_pad(x, pads, mode, nspatial):
     return jnp.pad(x, pads, mode=_PAD_MODES[mode][0])
 
 
-MODE_PAD = _op("mode_pad", _mode_pad, 1, saves=False, grad_fn=lambda n: _PAD_MODES[n.statics[1]][1].format(n.statics[2]))
+MODE_PAD = _op(
+    "mode_pad", _mode_pad, 1, saves=False, grad_fn=lambda n: _PAD_MODES[n.statics[1]][1].format(n.statics[2])
+)
 
 
 def _clamped_norm(x, p, dim, eps):
@@ -465,15 +471,30 @@ L1_LOSS = _op("l1_loss", _l1, 2, grad_fn=_by_reduction("AbsBackward0", "MeanBack
 SMOOTH_L1_LOSS = _op("smooth_l1_loss", _smooth_l1, 2, grad_fn="SmoothL1LossBackward0", saves="in")
 HUBER_LOSS = _op("huber_loss", _huber, 2, grad_fn="HuberLossBackward0", saves="in")
 BCE_LOSS = _op("binary_cross_entropy", _bce, 3, grad_fn="BinaryCrossEntropyBackward0", saves="in")
-BCE_LOGITS_LOSS = _op("binary_cross_entropy_with_logits", _bce_logits, 4,
-                        grad_fn="BinaryCrossEntropyWithLogitsBackward0", saves="in")
-KL_DIV_LOSS = _op("kl_div", _kl_div, 2, saves="in", grad_fn=lambda n: {
-    "none": "MulBackward0" if n.statics[1] else "SubBackward0", "mean": "MeanBackward0",
-    "sum": "SumBackward0", "batchmean": "DivBackward0"}[n.statics[0]])
+BCE_LOGITS_LOSS = _op(
+    "binary_cross_entropy_with_logits", _bce_logits, 4, grad_fn="BinaryCrossEntropyWithLogitsBackward0", saves="in"
+)
+KL_DIV_LOSS = _op(
+    "kl_div",
+    _kl_div,
+    2,
+    saves="in",
+    grad_fn=lambda n: {
+        "none": "MulBackward0" if n.statics[1] else "SubBackward0",
+        "mean": "MeanBackward0",
+        "sum": "SumBackward0",
+        "batchmean": "DivBackward0",
+    }[n.statics[0]],
+)
 NLL_LOSS = _op("nll_loss", _nll, 3, grad_fn=_nll_name, saves="in")
 CROSS_ENTROPY = _op("cross_entropy", _cross_entropy, 3, grad_fn=_ce_name, saves="in")
-CROSS_ENTROPY_PROBS = _op("cross_entropy_probs", _cross_entropy_probs, 3, saves="in",
-                            grad_fn=_by_reduction("NegBackward0", "DivBackward1", "NegBackward0"))
+CROSS_ENTROPY_PROBS = _op(
+    "cross_entropy_probs",
+    _cross_entropy_probs,
+    3,
+    saves="in",
+    grad_fn=_by_reduction("NegBackward0", "DivBackward1", "NegBackward0"),
+)
 
 
 # ---- gradient clipping -----------------------------------------------------------------

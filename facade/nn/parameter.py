@@ -5,25 +5,19 @@ aliases the data it is built from (same storage and version counter), prints as
 "Parameter containing:", survives deepcopy/pickle as a Parameter, and the results of
 operations on it are plain Tensors (ops always build `Tensor`s).
 """
+
 from .._tape import Storage
 from .._tensor import Tensor
 
-__all__ = ["Parameter", "Buffer", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "empty_param", "is_lazy"]
 
 
 def _alias(cls, data, requires_grad):
     """A new leaf handle of class cls on data's value (shared storage unless data is a view)."""
-    t = object.__new__(cls)
-    if data._view is None:
-        t._storage, t._vc = data._storage, data._vc
-    else:  # a view's value is computed from its root: the parameter gets its own copy
-        t._storage, t._vc = Storage(data._node()), [0]
-    t._view = None
-    t._vcache = None
-    t._rg = False
-    t._grad_fn = None
-    t._grad = None
-    t._leafuse = None
+    t = data.detach()
+    if t._view is not None:  # a view's value is computed from its root: the parameter gets its own copy
+        t._storage, t._vc, t._view, t._vcache = Storage(t._node()), [0], None, None
+    t.__class__ = cls
     if requires_grad:
         if t.dtype.category < 2:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -86,3 +80,10 @@ class Buffer(Tensor, metaclass=_BufferMeta):
 
 def is_lazy(param):
     return False
+
+
+def empty_param(shape, device=None, dtype=None, requires_grad=True):
+    """An uninitialised Parameter (layers fill theirs in reset_parameters)."""
+    from .. import _creation
+
+    return Parameter(_creation.empty(*shape, device=device, dtype=dtype), requires_grad)

@@ -3,6 +3,7 @@
 The tests only set `deadline=None` and take their example counts from the active profile.
 When no project profile has changed hypothesis's stock default (100 examples), a small one
 is loaded here so the nn suite stays within its CI budget."""
+
 import pytest
 from hypothesis import settings
 

@@ -2,12 +2,13 @@
 
 Weights are copied from the torch module into the facade one through numpy; inputs are
 numpy arrays turned into a tensor of each library."""
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-import facade  # noqa: E402
+import facade
 
 TOL = {np.dtype("float32"): dict(rtol=1e-5, atol=1e-5), np.dtype("float64"): dict(rtol=1e-10, atol=1e-12)}
 

@@ -1,4 +1,5 @@
 """Activation layers and functions against PyTorch: values, gradients (kinks included), grad_fn names, reprs."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -6,19 +7,44 @@ from hypothesis import strategies as st
 
 from nn_compare import data, raises_like, run_both, run_modules, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-import facade.nn.functional as fF  # noqa: E402
+import facade
+import facade.nn as fnn
+import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
 
 # (name, constructor arguments): the same call builds the torch and the facade layer
 LAYERS = [
-    ("ReLU", ()), ("ReLU6", ()), ("LeakyReLU", ()), ("LeakyReLU", (0.2,)), ("Hardtanh", ()), ("Hardtanh", (-2.0, 0.5)),
-    ("ELU", ()), ("ELU", (0.5,)), ("SELU", ()), ("CELU", (1.5,)), ("GELU", ()), ("GELU", ("tanh",)), ("SiLU", ()),
-    ("Mish", ()), ("Softplus", ()), ("Softplus", (2.0, 1.0)), ("Tanh", ()), ("Sigmoid", ()), ("LogSigmoid", ()),
-    ("Hardsigmoid", ()), ("Hardswish", ()), ("Softsign", ()), ("Tanhshrink", ()), ("Threshold", (0.1, 20.0)),
-    ("Softmax", (1,)), ("LogSoftmax", (1,)), ("Softmin", (1,)), ("Softmax", (-1,)), ("GLU", (1,)), ("PReLU", ()),
+    ("ReLU", ()),
+    ("ReLU6", ()),
+    ("LeakyReLU", ()),
+    ("LeakyReLU", (0.2,)),
+    ("Hardtanh", ()),
+    ("Hardtanh", (-2.0, 0.5)),
+    ("ELU", ()),
+    ("ELU", (0.5,)),
+    ("SELU", ()),
+    ("CELU", (1.5,)),
+    ("GELU", ()),
+    ("GELU", ("tanh",)),
+    ("SiLU", ()),
+    ("Mish", ()),
+    ("Softplus", ()),
+    ("Softplus", (2.0, 1.0)),
+    ("Tanh", ()),
+    ("Sigmoid", ()),
+    ("LogSigmoid", ()),
+    ("Hardsigmoid", ()),
+    ("Hardswish", ()),
+    ("Softsign", ()),
+    ("Tanhshrink", ()),
+    ("Threshold", (0.1, 20.0)),
+    ("Softmax", (1,)),
+    ("LogSoftmax", (1,)),
+    ("Softmin", (1,)),
+    ("Softmax", (-1,)),
+    ("GLU", (1,)),
+    ("PReLU", ()),
 ]
 INPLACE = ["ReLU", "ReLU6", "LeakyReLU", "Hardtanh", "ELU", "SELU", "CELU", "SiLU", "Mish", "Hardsigmoid", "Hardswish"]
 
@@ -99,8 +125,12 @@ def test_functional_forms():
     x = data(1, (3, 4), "float64")
     run_both(lambda a: tF.relu6(a), lambda a: fF.relu6(a), [x])
     run_both(lambda a: tF.hardtanh(a, -0.5, 0.5), lambda a: fF.hardtanh(a, -0.5, 0.5), [x])
-    run_both(lambda a: tF.softmax(a, 0, dtype=torch.float32), lambda a: fF.softmax(a, 0, dtype=facade.float32),
-             [x], scale=1e5)
+    run_both(
+        lambda a: tF.softmax(a, 0, dtype=torch.float32),
+        lambda a: fF.softmax(a, 0, dtype=facade.float32),
+        [x],
+        scale=1e5,
+    )
     run_both(lambda a: tF.threshold(a, 0.5, -1.0), lambda a: fF.threshold(a, 0.5, -1.0), [x])
     run_both(lambda a: tF.glu(a, 0 if a.shape[0] % 2 == 0 else 1), lambda a: fF.glu(a, 1), [x])
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):

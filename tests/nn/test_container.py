@@ -1,12 +1,13 @@
 """Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict against PyTorch."""
+
 from collections import OrderedDict
 
 import numpy as np
 
 from nn_compare import data, raises_like, run_modules, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
+import facade
+import facade.nn as fnn
 
 tnn = torch.nn
 
@@ -52,7 +53,9 @@ def test_module_list():
     t, f = pair(lambda nn, lib: nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.Linear(2, 2)]))
     assert repr(f) == repr(t)
     assert repr(f[1:3]) == repr(t[1:3]) and type(f[1:3]) is fnn.ModuleList
-    assert repr(fnn.ModuleList()) == repr(tnn.ModuleList()) and repr(fnn.ModuleList([fnn.ReLU()])) == repr(tnn.ModuleList([tnn.ReLU()]))
+    assert repr(fnn.ModuleList()) == repr(tnn.ModuleList()) and repr(fnn.ModuleList([fnn.ReLU()])) == repr(
+        tnn.ModuleList([tnn.ReLU()])
+    )
     raises_like(lambda: t[5], lambda: f[5])
     f.extend([fnn.Tanh()])
     t.extend([tnn.Tanh()])
@@ -79,8 +82,11 @@ def test_module_dict():
 
 
 def test_parameter_list_and_dict():
-    t, f = pair(lambda nn, lib: nn.ParameterList([nn.Parameter(lib.ones(2, 3)), lib.ones(2),
-                                                   nn.Parameter(lib.ones(1, dtype=lib.float64))]))
+    t, f = pair(
+        lambda nn, lib: nn.ParameterList(
+            [nn.Parameter(lib.ones(2, 3)), lib.ones(2), nn.Parameter(lib.ones(1, dtype=lib.float64))]
+        )
+    )
     assert repr(f) == repr(t)
     assert type(f[1]) is fnn.Parameter and f[1].requires_grad and len(f) == 3
     assert [n for n, _ in f.named_parameters()] == [n for n, _ in t.named_parameters()]

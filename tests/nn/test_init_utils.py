@@ -1,22 +1,34 @@
 """nn.init (distributions, gains, fans, errors) and nn.utils (gradient clipping, vector conversion)."""
+
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 from nn_compare import assert_close, data, raises_like, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-from facade.nn import init as finit  # noqa: E402
-from facade.nn import utils as futils  # noqa: E402
+import facade
+import facade.nn as fnn
+from facade.nn import init as finit
+from facade.nn import utils as futils
 
 tinit, tutils = torch.nn.init, torch.nn.utils
 
 
-@pytest.mark.parametrize("args", [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("leaky_relu",),
-                                  ("leaky_relu", 0.2), ("leaky_relu", 3), ("selu",)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("linear",),
+        ("conv2d",),
+        ("sigmoid",),
+        ("tanh",),
+        ("relu",),
+        ("leaky_relu",),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 3),
+        ("selu",),
+    ],
+)
 def test_calculate_gain(args):
     assert finit.calculate_gain(*args) == tinit.calculate_gain(*args)
 
@@ -25,12 +37,15 @@ def test_gain_and_fan_errors():
     raises_like(lambda: tinit.calculate_gain("foo"), lambda: finit.calculate_gain("foo"))
     raises_like(lambda: tinit.calculate_gain("leaky_relu", True), lambda: finit.calculate_gain("leaky_relu", True))
     raises_like(lambda: tinit.xavier_uniform_(torch.ones(3)), lambda: finit.xavier_uniform_(facade.ones(3)))
-    raises_like(lambda: tinit.kaiming_normal_(torch.ones(3, 2), mode="foo"),
-                lambda: finit.kaiming_normal_(facade.ones(3, 2), mode="foo"))
+    raises_like(
+        lambda: tinit.kaiming_normal_(torch.ones(3, 2), mode="foo"),
+        lambda: finit.kaiming_normal_(facade.ones(3, 2), mode="foo"),
+    )
     raises_like(lambda: tinit.eye_(torch.ones(3)), lambda: finit.eye_(facade.ones(3)))
     raises_like(lambda: tinit.orthogonal_(torch.ones(3)), lambda: finit.orthogonal_(facade.ones(3)))
-    assert finit._calculate_fan_in_and_fan_out(facade.ones(4, 3, 2, 5)) == \
-        tinit._calculate_fan_in_and_fan_out(torch.ones(4, 3, 2, 5))
+    assert finit._calculate_fan_in_and_fan_out(facade.ones(4, 3, 2, 5)) == tinit._calculate_fan_in_and_fan_out(
+        torch.ones(4, 3, 2, 5)
+    )
 
 
 def _moments(t):
@@ -60,8 +75,18 @@ def test_random_inits_have_the_right_distribution():
 
 def test_inits_are_in_place_and_untracked():
     p = fnn.Parameter(facade.empty(3, 5))
-    for fn in (finit.uniform_, finit.normal_, finit.xavier_uniform_, finit.kaiming_uniform_, finit.orthogonal_,
-               finit.zeros_, finit.ones_, finit.eye_, lambda t: finit.constant_(t, 0.5), finit.trunc_normal_):
+    for fn in (
+        finit.uniform_,
+        finit.normal_,
+        finit.xavier_uniform_,
+        finit.kaiming_uniform_,
+        finit.orthogonal_,
+        finit.zeros_,
+        finit.ones_,
+        finit.eye_,
+        lambda t: finit.constant_(t, 0.5),
+        finit.trunc_normal_,
+    ):
         assert fn(p) is p
         assert p.is_leaf and p.requires_grad and p.grad_fn is None
     np.testing.assert_array_equal(finit.eye_(p).detach().numpy(), np.eye(3, 5))
@@ -122,8 +147,10 @@ def test_clip_grad_norm_edge_cases():
         tm.weight.grad[0, 0] = float("nan")
     with facade.no_grad():
         fm.weight.grad[0, 0] = float("nan")
-    raises_like(lambda: tutils.clip_grad_norm_(tm.parameters(), 1.0, error_if_nonfinite=True),
-                lambda: futils.clip_grad_norm_(fm.parameters(), 1.0, error_if_nonfinite=True))
+    raises_like(
+        lambda: tutils.clip_grad_norm_(tm.parameters(), 1.0, error_if_nonfinite=True),
+        lambda: futils.clip_grad_norm_(fm.parameters(), 1.0, error_if_nonfinite=True),
+    )
     assert math.isnan(futils.clip_grad_norm_(fm.parameters(), 1.0).item())
     with pytest.warns(FutureWarning):
         futils.clip_grad_norm(fm.parameters(), 1.0)
@@ -146,5 +173,7 @@ def test_parameters_vector_round_trip():
     futils.vector_to_parameters(new, fm.parameters())
     assert fm.weight.detach().numpy().tolist() == np.arange(12.0).reshape(3, 4).tolist()
     assert fm.bias.detach().numpy().tolist() == [12.0, 13.0, 14.0] and isinstance(fm.bias, fnn.Parameter)
-    raises_like(lambda: tutils.vector_to_parameters([1], tm.parameters()),
-                lambda: futils.vector_to_parameters([1], fm.parameters()))
+    raises_like(
+        lambda: tutils.vector_to_parameters([1], tm.parameters()),
+        lambda: futils.vector_to_parameters([1], fm.parameters()),
+    )

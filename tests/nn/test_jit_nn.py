@@ -1,15 +1,17 @@
 """nn layers inside facade.jit: a jitted training step gives the eager step's results
 (parameters, BatchNorm running statistics, dropout masks from the same seed)."""
+
 import numpy as np
 
-import facade  # noqa: E402
-import facade.nn as nn  # noqa: E402
+import facade
+import facade.nn as nn
 
 
 def _train(jitted, steps=4):
     facade.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.GELU(), nn.Dropout(0.3), nn.Linear(8, 3),
-                          nn.LayerNorm(3))
+    model = nn.Sequential(
+        nn.Linear(4, 8), nn.BatchNorm1d(8), nn.GELU(), nn.Dropout(0.3), nn.Linear(8, 3), nn.LayerNorm(3)
+    )
     opt = facade.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     x = facade.randn(16, 4)

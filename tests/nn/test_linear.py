@@ -1,21 +1,26 @@
 """Linear, Bilinear, Identity, Flatten, Unflatten against PyTorch."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn_compare import data, raises_like, run_both, run_modules, to_facade, to_torch, torch
+from nn_compare import data, raises_like, run_modules, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-import facade.nn.functional as fF  # noqa: E402
+import facade
+import facade.nn as fnn
+import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
 
 
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), lead=st.sampled_from([(), (3,), (2, 3)]), bias=st.booleans(),
-       dtype=st.sampled_from(["float32", "float64"]))
+@given(
+    seed=st.integers(0, 2**16),
+    lead=st.sampled_from([(), (3,), (2, 3)]),
+    bias=st.booleans(),
+    dtype=st.sampled_from(["float32", "float64"]),
+)
 def test_linear_matches_torch(seed, lead, bias, dtype):
     tm, fm = tnn.Linear(4, 3, bias=bias), fnn.Linear(4, 3, bias=bias)
     if dtype == "float64":
@@ -50,8 +55,10 @@ def test_linear_dtype_and_bias_errors():
     xi = np.ones((4, 3), np.int64)
     raises_like(lambda: tm(to_torch(xi)), lambda: fm(to_facade(xi)))
     w, b = data(1, (2, 3)), data(2, (3,))
-    raises_like(lambda: tF.linear(to_torch(data(0, (4, 3))), to_torch(w), to_torch(b)),
-                lambda: fF.linear(to_facade(data(0, (4, 3))), to_facade(w), to_facade(b)))
+    raises_like(
+        lambda: tF.linear(to_torch(data(0, (4, 3))), to_torch(w), to_torch(b)),
+        lambda: fF.linear(to_facade(data(0, (4, 3))), to_facade(w), to_facade(b)),
+    )
 
 
 def test_bilinear_errors():

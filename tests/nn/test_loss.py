@@ -1,4 +1,5 @@
 """Loss functions and layers against PyTorch: values, gradients (input, target), grad_fn names, errors."""
+
 import warnings
 
 import numpy as np
@@ -8,9 +9,9 @@ from hypothesis import strategies as st
 
 from nn_compare import data, raises_like, run_both, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-import facade.nn.functional as fF  # noqa: E402
+import facade
+import facade.nn as fnn
+import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
@@ -19,6 +20,7 @@ REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 def _both(name, **kw):
     """The torch and facade forms of functional loss `name`, with keyword arguments kw
     (numpy arrays among them become tensors of each library)."""
+
     def conv(to):
         return {k: to(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
 
@@ -33,9 +35,18 @@ def _ties(x, t, seed):
     return x
 
 
-@pytest.mark.parametrize("name,kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {}),
-                                     ("smooth_l1_loss", {"beta": 0.5}), ("smooth_l1_loss", {"beta": 0.0}),
-                                     ("huber_loss", {}), ("huber_loss", {"delta": 0.3})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("mse_loss", {}),
+        ("l1_loss", {}),
+        ("smooth_l1_loss", {}),
+        ("smooth_l1_loss", {"beta": 0.5}),
+        ("smooth_l1_loss", {"beta": 0.0}),
+        ("huber_loss", {}),
+        ("huber_loss", {"delta": 0.3}),
+    ],
+)
 @settings(deadline=None)
 @given(seed=st.integers(0, 2**16), reduction=REDUCTIONS)
 def test_regression_losses(name, kw, seed, reduction):
@@ -51,8 +62,10 @@ def test_regression_loss_broadcast_warning_and_float32():
     bad = data(2, (3,))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raises_like(lambda: tF.mse_loss(to_torch(data(0, (4, 2))), to_torch(bad)),
-                    lambda: fF.mse_loss(to_facade(data(0, (4, 2))), to_facade(bad)))
+        raises_like(
+            lambda: tF.mse_loss(to_torch(data(0, (4, 2))), to_torch(bad)),
+            lambda: fF.mse_loss(to_facade(data(0, (4, 2))), to_facade(bad)),
+        )
     for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"):
         run_both(*_both(name), [data(3, (2, 5)), data(4, (2, 5))])
 
@@ -87,8 +100,11 @@ def test_binary_cross_entropy_with_logits(seed, reduction, weighted, pos):
 
 
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), reduction=st.sampled_from(["mean", "sum", "none", "batchmean"]),
-       log_target=st.booleans())
+@given(
+    seed=st.integers(0, 2**16),
+    reduction=st.sampled_from(["mean", "sum", "none", "batchmean"]),
+    log_target=st.booleans(),
+)
 def test_kl_div(seed, reduction, log_target):
     x = np.log(data(seed, (3, 4), "float64", 0.01, 1.0))
     t = data(seed + 1, (3, 4), "float64", 0.0, 1.0)
@@ -105,7 +121,7 @@ def _class_case(seed, shape, classes, ignore, weighted):
     tshape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
     t = np.random.default_rng(seed).integers(0, classes, tshape)
     if ignore is not None and t.size:
-        t.reshape(-1)[:: 3] = ignore
+        t.reshape(-1)[::3] = ignore
     kw = {"weight": data(seed + 1, (classes,), "float64", 0.1, 2.0)} if weighted else {}
     if ignore is not None:
         kw["ignore_index"] = ignore
@@ -116,8 +132,14 @@ CLASS_SHAPES = st.sampled_from([(4, 3), (2, 3, 4), (2, 3, 2, 2), (3,)])
 
 
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), shape=CLASS_SHAPES, reduction=REDUCTIONS, weighted=st.booleans(),
-       ignore=st.sampled_from([None, 1, -100]), smoothing=st.sampled_from([0.0, 0.2]))
+@given(
+    seed=st.integers(0, 2**16),
+    shape=CLASS_SHAPES,
+    reduction=REDUCTIONS,
+    weighted=st.booleans(),
+    ignore=st.sampled_from([None, 1, -100]),
+    smoothing=st.sampled_from([0.0, 0.2]),
+)
 def test_cross_entropy_class_indices(seed, shape, reduction, weighted, ignore, smoothing):
     x, t, kw = _class_case(seed, shape, 3, ignore, weighted)
     tfn, ffn = _both("cross_entropy", reduction=reduction, label_smoothing=smoothing, **kw)
@@ -126,8 +148,13 @@ def test_cross_entropy_class_indices(seed, shape, reduction, weighted, ignore, s
 
 
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), shape=CLASS_SHAPES, reduction=REDUCTIONS, weighted=st.booleans(),
-       ignore=st.sampled_from([None, 2]))
+@given(
+    seed=st.integers(0, 2**16),
+    shape=CLASS_SHAPES,
+    reduction=REDUCTIONS,
+    weighted=st.booleans(),
+    ignore=st.sampled_from([None, 2]),
+)
 def test_nll_loss(seed, shape, reduction, weighted, ignore):
     x, t, kw = _class_case(seed, shape, 3, ignore, weighted)
     tfn, ffn = _both("nll_loss", reduction=reduction, **kw)
@@ -136,8 +163,13 @@ def test_nll_loss(seed, shape, reduction, weighted, ignore):
 
 
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), shape=st.sampled_from([(4, 3), (2, 3, 2)]), reduction=REDUCTIONS,
-       weighted=st.booleans(), smoothing=st.sampled_from([0.0, 0.3]))
+@given(
+    seed=st.integers(0, 2**16),
+    shape=st.sampled_from([(4, 3), (2, 3, 2)]),
+    reduction=REDUCTIONS,
+    weighted=st.booleans(),
+    smoothing=st.sampled_from([0.0, 0.3]),
+)
 def test_cross_entropy_probabilities(seed, shape, reduction, weighted, smoothing):
     x = data(seed, shape, "float64")
     p = data(seed + 1, shape, "float64", 0.0, 1.0)
@@ -154,48 +186,78 @@ def test_cross_entropy_all_ignored_is_nan():
         assert np.isnan(tl.item()) and np.isnan(fl.item())
 
 
-@pytest.mark.parametrize("case", [
-    ("ce", (3, 4), np.array([0, 4, 1]), {}), ("ce", (3, 4), np.array([0, -1, 1]), {}),
-    ("ce", (3, 4), np.array([0, 1]), {}), ("ce", (3, 4), np.array([0, 1, 1], np.int32), {}),
-    ("ce", (3, 4), np.array([0.0, 1, 1]), {}), ("ce", (3, 4), np.zeros((3, 4), np.int64), {}),
-    ("ce", (3, 4), np.full((3, 4), 0.25), {"ignore_index": 1}), ("ce", (3, 4), np.array([0, 1, 1]), {"label_smoothing": 1.5}),
-    ("ce", (3, 4), np.array([0, 1, 1]), {"weight": np.ones(3, np.float32)}), ("ce", (2, 3, 4), np.zeros((3, 4), np.int64), {}),
-    ("nll", (2, 3, 4, 5), np.zeros((2, 4, 4), np.int64), {}), ("nll", (3, 4), np.zeros((3, 1), np.int64), {}),
-    ("nll", (2, 3, 2, 2), np.full((2, 2, 2), 7), {}), ("ce", (3, 4), np.array([0, 1, 1]), {"reduction": "foo"}),
-    ("nll", (3, 4), np.array([0, 7, 1]), {"ignore_index": 7, "reduction": "bar"}),
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("ce", (3, 4), np.array([0, 4, 1]), {}),
+        ("ce", (3, 4), np.array([0, -1, 1]), {}),
+        ("ce", (3, 4), np.array([0, 1]), {}),
+        ("ce", (3, 4), np.array([0, 1, 1], np.int32), {}),
+        ("ce", (3, 4), np.array([0.0, 1, 1]), {}),
+        ("ce", (3, 4), np.zeros((3, 4), np.int64), {}),
+        ("ce", (3, 4), np.full((3, 4), 0.25), {"ignore_index": 1}),
+        ("ce", (3, 4), np.array([0, 1, 1]), {"label_smoothing": 1.5}),
+        ("ce", (3, 4), np.array([0, 1, 1]), {"weight": np.ones(3, np.float32)}),
+        ("ce", (2, 3, 4), np.zeros((3, 4), np.int64), {}),
+        ("nll", (2, 3, 4, 5), np.zeros((2, 4, 4), np.int64), {}),
+        ("nll", (3, 4), np.zeros((3, 1), np.int64), {}),
+        ("nll", (2, 3, 2, 2), np.full((2, 2, 2), 7), {}),
+        ("ce", (3, 4), np.array([0, 1, 1]), {"reduction": "foo"}),
+        ("nll", (3, 4), np.array([0, 7, 1]), {"ignore_index": 7, "reduction": "bar"}),
+    ],
+)
 def test_classification_errors(case):
     kind, shape, t, kw = case
     fn = "cross_entropy" if kind == "ce" else "nll_loss"
     x = data(0, shape)
     tkw = {k: to_torch(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
     fkw = {k: to_facade(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
-    raises_like(lambda: getattr(tF, fn)(to_torch(x), torch.tensor(t), **tkw),
-                lambda: getattr(fF, fn)(to_facade(x), facade.tensor(t), **fkw))
+    raises_like(
+        lambda: getattr(tF, fn)(to_torch(x), torch.tensor(t), **tkw),
+        lambda: getattr(fF, fn)(to_facade(x), facade.tensor(t), **fkw),
+    )
 
 
 def test_other_loss_errors():
     r = data(0, (3,), low=0, high=1)
-    raises_like(lambda: tF.binary_cross_entropy(to_torch(r), to_torch(data(1, (3, 1), low=0, high=1))),
-                lambda: fF.binary_cross_entropy(to_facade(r), to_facade(data(1, (3, 1), low=0, high=1))))
-    raises_like(lambda: tF.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0])),
-                lambda: fF.binary_cross_entropy(facade.tensor([1.5]), facade.tensor([1.0])))
-    raises_like(lambda: tF.binary_cross_entropy_with_logits(to_torch(r), to_torch(r[:, None])),
-                lambda: fF.binary_cross_entropy_with_logits(to_facade(r), to_facade(r[:, None])))
-    raises_like(lambda: tF.huber_loss(to_torch(r), to_torch(r), delta=-1.0),
-                lambda: fF.huber_loss(to_facade(r), to_facade(r), delta=-1.0))
-    raises_like(lambda: tF.smooth_l1_loss(to_torch(r), to_torch(r), beta=-1.0),
-                lambda: fF.smooth_l1_loss(to_facade(r), to_facade(r), beta=-1.0))
-    raises_like(lambda: tF.mse_loss(to_torch(r), to_torch(r), reduction="foo"),
-                lambda: fF.mse_loss(to_facade(r), to_facade(r), reduction="foo"))
+    raises_like(
+        lambda: tF.binary_cross_entropy(to_torch(r), to_torch(data(1, (3, 1), low=0, high=1))),
+        lambda: fF.binary_cross_entropy(to_facade(r), to_facade(data(1, (3, 1), low=0, high=1))),
+    )
+    raises_like(
+        lambda: tF.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0])),
+        lambda: fF.binary_cross_entropy(facade.tensor([1.5]), facade.tensor([1.0])),
+    )
+    raises_like(
+        lambda: tF.binary_cross_entropy_with_logits(to_torch(r), to_torch(r[:, None])),
+        lambda: fF.binary_cross_entropy_with_logits(to_facade(r), to_facade(r[:, None])),
+    )
+    raises_like(
+        lambda: tF.huber_loss(to_torch(r), to_torch(r), delta=-1.0),
+        lambda: fF.huber_loss(to_facade(r), to_facade(r), delta=-1.0),
+    )
+    raises_like(
+        lambda: tF.smooth_l1_loss(to_torch(r), to_torch(r), beta=-1.0),
+        lambda: fF.smooth_l1_loss(to_facade(r), to_facade(r), beta=-1.0),
+    )
+    raises_like(
+        lambda: tF.mse_loss(to_torch(r), to_torch(r), reduction="foo"),
+        lambda: fF.mse_loss(to_facade(r), to_facade(r), reduction="foo"),
+    )
     i = np.ones(3, np.int64)
     raises_like(lambda: tF.mse_loss(to_torch(i), to_torch(i)), lambda: fF.mse_loss(to_facade(i), to_facade(i)))
 
 
 MODULES = [
-    ("MSELoss", {}), ("L1Loss", {"reduction": "sum"}), ("SmoothL1Loss", {"beta": 0.5}), ("HuberLoss", {"delta": 2.0}),
-    ("BCELoss", {}), ("BCEWithLogitsLoss", {"pos_weight": np.full(4, 2.0)}), ("KLDivLoss", {"reduction": "batchmean"}),
-    ("CrossEntropyLoss", {"label_smoothing": 0.1}), ("CrossEntropyLoss", {"weight": np.arange(1.0, 5.0)}),
+    ("MSELoss", {}),
+    ("L1Loss", {"reduction": "sum"}),
+    ("SmoothL1Loss", {"beta": 0.5}),
+    ("HuberLoss", {"delta": 2.0}),
+    ("BCELoss", {}),
+    ("BCEWithLogitsLoss", {"pos_weight": np.full(4, 2.0)}),
+    ("KLDivLoss", {"reduction": "batchmean"}),
+    ("CrossEntropyLoss", {"label_smoothing": 0.1}),
+    ("CrossEntropyLoss", {"weight": np.arange(1.0, 5.0)}),
     ("NLLLoss", {"ignore_index": 1}),
 ]
 

@@ -1,14 +1,15 @@
 """Dropout, Embedding, pad, normalize, cosine_similarity, one_hot against PyTorch."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn_compare import assert_close, copy_weights, data, raises_like, run_both, run_modules, to_facade, to_torch, torch
+from nn_compare import assert_close, copy_weights, data, raises_like, run_both, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-import facade.nn.functional as fF  # noqa: E402
+import facade
+import facade.nn as fnn
+import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
 
@@ -57,8 +58,10 @@ def test_dropout_inplace():
 @settings(deadline=None)
 @given(seed=st.integers(0, 2**16), padding=st.sampled_from([None, 0, -1]), by_freq=st.booleans())
 def test_embedding(seed, padding, by_freq):
-    tm, fm = tnn.Embedding(6, 3, padding_idx=padding, scale_grad_by_freq=by_freq), \
-        fnn.Embedding(6, 3, padding_idx=padding, scale_grad_by_freq=by_freq)
+    tm, fm = (
+        tnn.Embedding(6, 3, padding_idx=padding, scale_grad_by_freq=by_freq),
+        fnn.Embedding(6, 3, padding_idx=padding, scale_grad_by_freq=by_freq),
+    )
     assert repr(fm) == repr(tm)
     idx = np.random.default_rng(seed).integers(0, 6, (3, 4))
     ti, fi = torch.tensor(idx), facade.tensor(idx)
@@ -71,8 +74,9 @@ def test_embedding_init_and_padding_row():
     assert not m.weight[2].detach().numpy().any() and m.weight.detach().numpy().std() > 0.3
     e = fnn.Embedding.from_pretrained(facade.ones(3, 2))
     assert not e.weight.requires_grad
-    assert repr(fnn.Embedding(5, 3, padding_idx=0, max_norm=1.0, scale_grad_by_freq=True, sparse=True)) == \
-        repr(tnn.Embedding(5, 3, padding_idx=0, max_norm=1.0, scale_grad_by_freq=True, sparse=True))
+    assert repr(fnn.Embedding(5, 3, padding_idx=0, max_norm=1.0, scale_grad_by_freq=True, sparse=True)) == repr(
+        tnn.Embedding(5, 3, padding_idx=0, max_norm=1.0, scale_grad_by_freq=True, sparse=True)
+    )
     assert repr(fnn.Embedding(5, 3, norm_type=3.0)) == repr(tnn.Embedding(5, 3, norm_type=3.0))
 
 
@@ -92,26 +96,46 @@ def test_embedding_errors():
         raises_like(lambda: tm(torch.tensor(bad)), lambda: fm(facade.tensor(bad)))
     raises_like(lambda: tm(torch.tensor([1.0])), lambda: fm(facade.tensor([1.0])))
     raises_like(lambda: tnn.Embedding(5, 3, padding_idx=5), lambda: fnn.Embedding(5, 3, padding_idx=5))
-    raises_like(lambda: tF.embedding(torch.tensor([1]), torch.ones(3)), lambda: fF.embedding(facade.tensor([1]), facade.ones(3)))
+    raises_like(
+        lambda: tF.embedding(torch.tensor([1]), torch.ones(3)), lambda: fF.embedding(facade.tensor([1]), facade.ones(3))
+    )
 
 
 # ---- pad -------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape,pad,mode", [
-    ((3, 4), (1, 2), "constant"), ((3, 4), (1, 1, 2, 0), "constant"), ((2, 3, 4), (-1, 2), "constant"),
-    ((2, 3, 4), (0, 0, 1, 1, 1, 0), "constant"), ((2, 3, 4), (2, 1), "reflect"), ((1, 2, 3, 4), (1, 2, 2, 1), "reflect"),
-    ((2, 3, 4), (1, 2), "replicate"), ((1, 2, 3, 4), (1, 1, 2, 2), "replicate"), ((1, 1, 2, 3, 4), (1, 1, 1, 1, 1, 1), "replicate"),
-    ((2, 3, 4), (1, 2), "circular"), ((1, 2, 3, 4), (1, 1, 2, 2), "circular"),
-])
+@pytest.mark.parametrize(
+    "shape,pad,mode",
+    [
+        ((3, 4), (1, 2), "constant"),
+        ((3, 4), (1, 1, 2, 0), "constant"),
+        ((2, 3, 4), (-1, 2), "constant"),
+        ((2, 3, 4), (0, 0, 1, 1, 1, 0), "constant"),
+        ((2, 3, 4), (2, 1), "reflect"),
+        ((1, 2, 3, 4), (1, 2, 2, 1), "reflect"),
+        ((2, 3, 4), (1, 2), "replicate"),
+        ((1, 2, 3, 4), (1, 1, 2, 2), "replicate"),
+        ((1, 1, 2, 3, 4), (1, 1, 1, 1, 1, 1), "replicate"),
+        ((2, 3, 4), (1, 2), "circular"),
+        ((1, 2, 3, 4), (1, 1, 2, 2), "circular"),
+    ],
+)
 def test_pad(shape, pad, mode):
     x = data(0, shape, "float64")
     kw = {"value": 2.5} if mode == "constant" else {}
     run_both(lambda a: tF.pad(a, pad, mode=mode, **kw), lambda a: fF.pad(a, pad, mode=mode, **kw), [x])
 
 
-@pytest.mark.parametrize("shape,pad,mode", [((3, 3), (1,), "constant"), ((3, 3), (1, 1, 1, 1, 1, 1), "constant"),
-                                            ((3, 3), (-2, -2), "constant"), ((3, 3), (1, 1), "foo"),
-                                            ((2, 3), (1, 1, 1, 1), "reflect"), ((1, 1, 2, 3), (1, 1), "replicate"),
-                                            ((1, 2, 3), (3, 3), "reflect")])
+@pytest.mark.parametrize(
+    "shape,pad,mode",
+    [
+        ((3, 3), (1,), "constant"),
+        ((3, 3), (1, 1, 1, 1, 1, 1), "constant"),
+        ((3, 3), (-2, -2), "constant"),
+        ((3, 3), (1, 1), "foo"),
+        ((2, 3), (1, 1, 1, 1), "reflect"),
+        ((1, 1, 2, 3), (1, 1), "replicate"),
+        ((1, 2, 3), (3, 3), "reflect"),
+    ],
+)
 def test_pad_errors(shape, pad, mode):
     x = data(0, shape)
     raises_like(lambda: tF.pad(to_torch(x), pad, mode=mode), lambda: fF.pad(to_facade(x), pad, mode=mode))
@@ -119,8 +143,12 @@ def test_pad_errors(shape, pad, mode):
 
 # ---- normalize, cosine similarity, one_hot ---------------------------------------------
 @settings(deadline=None)
-@given(seed=st.integers(0, 2**16), dim=st.sampled_from([0, 1, -1]), p=st.sampled_from([1.0, 2.0, 3.0]),
-       zero_row=st.booleans())
+@given(
+    seed=st.integers(0, 2**16),
+    dim=st.sampled_from([0, 1, -1]),
+    p=st.sampled_from([1.0, 2.0, 3.0]),
+    zero_row=st.booleans(),
+)
 def test_normalize(seed, dim, p, zero_row):
     x = data(seed, (3, 4), "float64")
     if zero_row:
@@ -135,17 +163,26 @@ def test_cosine_similarity(seed, dim, zero_row):
     a, b = data(seed, (3, 4), "float64"), data(seed + 1, (3, 4), "float64")
     if zero_row:
         a[1] = 0.0
-    run_both(lambda x, y: tF.cosine_similarity(x, y, dim), lambda x, y: fF.cosine_similarity(x, y, dim), [a, b], seed=seed)
+    run_both(
+        lambda x, y: tF.cosine_similarity(x, y, dim), lambda x, y: fF.cosine_similarity(x, y, dim), [a, b], seed=seed
+    )
 
 
 def test_cosine_similarity_broadcast_and_errors():
-    run_both(lambda x, y: tF.cosine_similarity(x, y), lambda x, y: fF.cosine_similarity(x, y),
-             [data(0, (3, 4)), data(1, (1, 4))])
-    raises_like(lambda: tF.cosine_similarity(torch.ones(3, 4), torch.ones(2, 4)),
-                lambda: fF.cosine_similarity(facade.ones(3, 4), facade.ones(2, 4)))
+    run_both(
+        lambda x, y: tF.cosine_similarity(x, y),
+        lambda x, y: fF.cosine_similarity(x, y),
+        [data(0, (3, 4)), data(1, (1, 4))],
+    )
+    raises_like(
+        lambda: tF.cosine_similarity(torch.ones(3, 4), torch.ones(2, 4)),
+        lambda: fF.cosine_similarity(facade.ones(3, 4), facade.ones(2, 4)),
+    )
     i = np.ones(3, np.int64)
-    raises_like(lambda: tF.cosine_similarity(to_torch(i), to_torch(i), 0),
-                lambda: fF.cosine_similarity(to_facade(i), to_facade(i), 0))
+    raises_like(
+        lambda: tF.cosine_similarity(to_torch(i), to_torch(i), 0),
+        lambda: fF.cosine_similarity(to_facade(i), to_facade(i), 0),
+    )
 
 
 def test_one_hot():

@@ -1,5 +1,6 @@
 """nn.Module machinery and nn.Parameter against PyTorch (no numerics: registration, traversal,
 state_dict, hooks, conversions, reprs and errors)."""
+
 import copy
 import pickle
 
@@ -8,14 +9,15 @@ import pytest
 
 from nn_compare import raises_like, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
+import facade
+import facade.nn as fnn
 
 tnn = torch.nn
 
 
 def build(nn, lib):
     """The same small model in either library: nested modules, a shared module, buffers."""
+
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
@@ -58,8 +60,9 @@ def test_traversal_matches_torch(nets):
     assert names(f.named_parameters(prefix="m", recurse=False)) == names(t.named_parameters(prefix="m", recurse=False))
     assert names(f.named_buffers()) == names(t.named_buffers())
     assert names(f.named_modules()) == names(t.named_modules())
-    assert names(f.named_modules(prefix="root", remove_duplicate=False)) == \
-        names(t.named_modules(prefix="root", remove_duplicate=False))
+    assert names(f.named_modules(prefix="root", remove_duplicate=False)) == names(
+        t.named_modules(prefix="root", remove_duplicate=False)
+    )
     assert names(f.named_children()) == names(t.named_children())
     assert len(list(f.parameters())) == len(list(t.parameters()))
     assert len(list(f.modules())) == len(list(t.modules()))
@@ -72,8 +75,9 @@ def test_traversal_matches_torch(nets):
 def test_repr_and_dir_match_torch(nets):
     t, f = nets
     assert repr(f).replace("build.<locals>.", "") == repr(t).replace("build.<locals>.", "")
-    assert [k for k in dir(f) if not k.startswith("_")] == [k for k in dir(t) if not k.startswith("_")
-                                                             and hasattr(f, k)]
+    assert [k for k in dir(f) if not k.startswith("_")] == [
+        k for k in dir(t) if not k.startswith("_") and hasattr(f, k)
+    ]
     s = fnn.Sequential(fnn.Linear(2, 2), fnn.Sequential(fnn.ReLU(), fnn.Linear(2, 3)))
     assert repr(s) == repr(tnn.Sequential(tnn.Linear(2, 2), tnn.Sequential(tnn.ReLU(), tnn.Linear(2, 3))))
 
@@ -204,8 +208,10 @@ def test_load_state_dict_errors(edit):
 
 
 def test_load_state_dict_linear_message():
-    msg = ("Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape "
-           "torch.Size([2, 4]) from checkpoint, the shape in current model is torch.Size([2, 3]).")
+    msg = (
+        "Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape "
+        "torch.Size([2, 4]) from checkpoint, the shape in current model is torch.Size([2, 3])."
+    )
     with pytest.raises(RuntimeError) as e:
         fnn.Linear(3, 2).load_state_dict({"weight": facade.ones(2, 4), "bias": facade.ones(2)})
     assert str(e.value) == msg
@@ -257,7 +263,9 @@ def test_parameter_behaviour():
     p = fnn.Parameter(data)
     tp = tnn.Parameter(torch.ones(3))
     assert repr(p) == repr(tp) and str(p) == str(tp)
-    assert repr(fnn.Parameter(facade.ones(2), requires_grad=False)) == repr(tnn.Parameter(torch.ones(2), requires_grad=False))
+    assert repr(fnn.Parameter(facade.ones(2), requires_grad=False)) == repr(
+        tnn.Parameter(torch.ones(2), requires_grad=False)
+    )
     assert repr(fnn.Parameter()) == repr(tnn.Parameter())
     data.add_(1)  # shares storage with the data it wraps
     assert p.detach().numpy().tolist() == [2.0, 2.0, 2.0]
@@ -271,8 +279,10 @@ def test_parameter_behaviour():
     assert type(q) is fnn.Parameter and q is not p and q.requires_grad
     r = pickle.loads(pickle.dumps(p))
     assert type(r) is fnn.Parameter and r.detach().numpy().tolist() == p.detach().numpy().tolist()
-    raises_like(lambda: tnn.Parameter(torch.ones(2, dtype=torch.int64)),
-                lambda: fnn.Parameter(facade.ones(2, dtype=facade.int64)))
+    raises_like(
+        lambda: tnn.Parameter(torch.ones(2, dtype=torch.int64)),
+        lambda: fnn.Parameter(facade.ones(2, dtype=facade.int64)),
+    )
     nl = facade.ones(2, requires_grad=True) * 2
     assert fnn.Parameter(nl).is_leaf
     assert isinstance(fnn.Buffer(facade.ones(1)), fnn.Buffer) and type(fnn.Buffer(facade.ones(1))) is facade.Tensor

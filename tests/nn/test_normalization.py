@@ -1,4 +1,5 @@
 """BatchNorm, LayerNorm, GroupNorm against PyTorch: outputs, gradients, running statistics, errors."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -6,9 +7,9 @@ from hypothesis import strategies as st
 
 from nn_compare import assert_close, copy_weights, data, raises_like, run_both, run_modules, to_facade, to_torch, torch
 
-import facade  # noqa: E402
-import facade.nn as fnn  # noqa: E402
-import facade.nn.functional as fF  # noqa: E402
+import facade
+import facade.nn as fnn
+import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
 
@@ -21,10 +22,15 @@ def _randomise(tm):
     return tm
 
 
-BN = [("BatchNorm1d", (3,), {}, (4, 3)), ("BatchNorm1d", (3,), {"momentum": None}, (4, 3, 2)),
-      ("BatchNorm1d", (3,), {"affine": False}, (5, 3)), ("BatchNorm1d", (3,), {"track_running_stats": False}, (4, 3)),
-      ("BatchNorm2d", (2,), {"eps": 1e-3, "momentum": 0.3}, (2, 2, 3, 3)), ("BatchNorm2d", (2,), {"bias": False}, (3, 2, 2, 2)),
-      ("BatchNorm3d", (2,), {}, (2, 2, 2, 1, 3))]
+BN = [
+    ("BatchNorm1d", (3,), {}, (4, 3)),
+    ("BatchNorm1d", (3,), {"momentum": None}, (4, 3, 2)),
+    ("BatchNorm1d", (3,), {"affine": False}, (5, 3)),
+    ("BatchNorm1d", (3,), {"track_running_stats": False}, (4, 3)),
+    ("BatchNorm2d", (2,), {"eps": 1e-3, "momentum": 0.3}, (2, 2, 3, 3)),
+    ("BatchNorm2d", (2,), {"bias": False}, (3, 2, 2, 2)),
+    ("BatchNorm3d", (2,), {}, (2, 2, 2, 1, 3)),
+]
 
 
 @pytest.mark.parametrize("name,args,kw,shape", BN, ids=[f"{b[0]}-{b[2]}" for b in BN])
@@ -47,8 +53,12 @@ def test_functional_batch_norm(seed, training):
     rm, rv = data(seed + 1, (3,), "float64"), data(seed + 2, (3,), "float64", 0.5, 2)
     w, b = data(seed + 3, (3,), "float64"), data(seed + 4, (3,), "float64")
     t_stats, f_stats = [to_torch(rm), to_torch(rv)], [to_facade(rm), to_facade(rv)]
-    run_both(lambda a, wt, bt: tF.batch_norm(a, *t_stats, wt, bt, training, 0.2),
-             lambda a, wt, bt: fF.batch_norm(a, *f_stats, wt, bt, training, 0.2), [x, w, b], seed=seed)
+    run_both(
+        lambda a, wt, bt: tF.batch_norm(a, *t_stats, wt, bt, training, 0.2),
+        lambda a, wt, bt: fF.batch_norm(a, *f_stats, wt, bt, training, 0.2),
+        [x, w, b],
+        seed=seed,
+    )
     for t, f in zip(t_stats, f_stats):
         assert_close(f, t)
 
@@ -65,8 +75,10 @@ def test_batchnorm_errors():
     raises_like(lambda: tnn.BatchNorm1d(3)(torch.ones(3)), lambda: fnn.BatchNorm1d(3)(facade.ones(3)))
     raises_like(lambda: tnn.BatchNorm2d(3)(torch.ones(2, 3, 4)), lambda: fnn.BatchNorm2d(3)(facade.ones(2, 3, 4)))
     raises_like(lambda: tnn.BatchNorm1d(3)(torch.ones(2, 4)), lambda: fnn.BatchNorm1d(3)(facade.ones(2, 4)))
-    raises_like(lambda: tF.batch_norm(torch.ones(2, 3), torch.zeros(3), torch.ones(4)),
-                lambda: fF.batch_norm(facade.ones(2, 3), facade.zeros(3), facade.ones(4)))
+    raises_like(
+        lambda: tF.batch_norm(torch.ones(2, 3), torch.zeros(3), torch.ones(4)),
+        lambda: fF.batch_norm(facade.ones(2, 3), facade.zeros(3), facade.ones(4)),
+    )
 
 
 def test_batchnorm_loads_old_checkpoint_without_counter():
@@ -75,8 +87,12 @@ def test_batchnorm_loads_old_checkpoint_without_counter():
     assert repr(fm.load_state_dict(sd)) == "<All keys matched successfully>"
 
 
-LN = [((4,), {}, (2, 3, 4)), (((3, 4),), {}, (2, 3, 4)), ((4,), {"elementwise_affine": False}, (3, 4)),
-      ((4,), {"bias": False, "eps": 1e-3}, (5, 4))]
+LN = [
+    ((4,), {}, (2, 3, 4)),
+    (((3, 4),), {}, (2, 3, 4)),
+    ((4,), {"elementwise_affine": False}, (3, 4)),
+    ((4,), {"bias": False, "eps": 1e-3}, (5, 4)),
+]
 
 
 @pytest.mark.parametrize("args,kw,shape", LN)
@@ -89,8 +105,12 @@ def test_layer_norm(args, kw, shape, seed, spread):
     run_modules(tm, fm, [data(seed, shape, "float64", -spread, spread)], seed=seed)
 
 
-GN = [((2, 4), {}, (3, 4)), ((1, 4), {}, (2, 4, 3)), ((4, 4), {"affine": False}, (2, 4, 2, 2)),
-      ((2, 6), {"eps": 1e-2, "bias": False}, (2, 6, 3))]
+GN = [
+    ((2, 4), {}, (3, 4)),
+    ((1, 4), {}, (2, 4, 3)),
+    ((4, 4), {"affine": False}, (2, 4, 2, 2)),
+    ((2, 6), {"eps": 1e-2, "bias": False}, (2, 6, 3)),
+]
 
 
 @pytest.mark.parametrize("args,kw,shape", GN)
@@ -111,8 +131,10 @@ def test_norm_float32():
 def test_norm_errors():
     x = data(0, (2, 4))
     raises_like(lambda: tnn.LayerNorm(3)(to_torch(x)), lambda: fnn.LayerNorm(3)(to_facade(x)))
-    raises_like(lambda: tF.layer_norm(to_torch(x), (4,), weight=torch.ones(3)),
-                lambda: fF.layer_norm(to_facade(x), (4,), weight=facade.ones(3)))
+    raises_like(
+        lambda: tF.layer_norm(to_torch(x), (4,), weight=torch.ones(3)),
+        lambda: fF.layer_norm(to_facade(x), (4,), weight=facade.ones(3)),
+    )
     raises_like(lambda: tnn.GroupNorm(2, 3), lambda: fnn.GroupNorm(2, 3))
     x6 = data(0, (2, 6))
     raises_like(lambda: tnn.GroupNorm(2, 4)(to_torch(x6)), lambda: fnn.GroupNorm(2, 4)(to_facade(x6)))

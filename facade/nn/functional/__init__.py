@@ -1,4 +1,5 @@
 """torch.nn.functional: the stateless form of every nn layer."""
+
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act
 from .layers import *  # noqa: F401,F403

@@ -1,6 +1,7 @@
 """Helpers shared by the nn.functional frontends: in-place application, dtype and shape
 checks with PyTorch's messages, reduction arguments, and reading index tensors for
 PyTorch's data-dependent bounds errors."""
+
 import warnings
 
 import numpy as np
@@ -24,7 +25,7 @@ def float_dtype(t, kernel):
     """t's dtype, which must be floating point for this kernel (PyTorch's NotImplementedError otherwise)."""
     d = t.dtype
     if d.category < 2:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(d)}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(d)}'")
     return d
 
 
@@ -36,7 +37,9 @@ def broadcast_shape(a, b):
     out = []
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
+            )
         out.append(y if x == 1 else x)
     return tuple(out)
 
@@ -49,8 +52,11 @@ def legacy_reduction(size_average, reduce, reduction, emit_warning=True):
     reduce = True if reduce is None else reduce
     ret = ("mean" if size_average else "sum") if reduce else "none"
     if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
     return ret
 
 

@@ -1,4 +1,5 @@
 """Activation functions (torch.nn.functional.relu, gelu, softmax, ...)."""
+
 import warnings
 
 from ..._dispatch import record
@@ -6,10 +7,39 @@ from ..._ops import nn_ops as ops
 from ..._ops.frontend import FUNCTIONS, parse_dtype, wrap_dim
 from ._common import apply, float_dtype
 
-__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "elu", "elu_", "selu",
-           "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "logsigmoid", "hardsigmoid", "hardswish",
-           "threshold", "threshold_", "sigmoid", "tanh", "softsign", "tanhshrink", "softmax", "log_softmax",
-           "softmin", "glu", "prelu"]
+__all__ = [
+    "relu",
+    "relu_",
+    "relu6",
+    "leaky_relu",
+    "leaky_relu_",
+    "hardtanh",
+    "hardtanh_",
+    "elu",
+    "elu_",
+    "selu",
+    "selu_",
+    "celu",
+    "celu_",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "logsigmoid",
+    "hardsigmoid",
+    "hardswish",
+    "threshold",
+    "threshold_",
+    "sigmoid",
+    "tanh",
+    "softsign",
+    "tanhshrink",
+    "softmax",
+    "log_softmax",
+    "softmin",
+    "glu",
+    "prelu",
+]
 
 
 def relu(input, inplace=False):
@@ -134,8 +164,10 @@ def tanhshrink(input):
 
 
 def _implicit_dim(name, ndim):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
-                  "argument.", stacklevel=3)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 

@@ -1,4 +1,5 @@
 """linear, bilinear, dropout, embedding, pad, normalize, cosine_similarity, one_hot."""
+
 import math
 
 from ... import _dtype, _grad_mode
@@ -13,7 +14,9 @@ __all__ = ["linear", "bilinear", "dropout", "embedding", "pad", "normalize", "co
 
 def linear(input, weight, bias=None):
     if input.ndim == 0 or weight.ndim == 0:
-        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and {weight.ndim}D")
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and {weight.ndim}D"
+        )
     if weight.ndim != 2:
         if weight.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
@@ -22,7 +25,9 @@ def linear(input, weight, bias=None):
     k = input.shape[-1]
     if k != weight.shape[1]:
         rows = math.prod(input.shape[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {weight.shape[1]}x{weight.shape[0]})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {weight.shape[1]}x{weight.shape[0]})"
+        )
     if input.dtype is not weight.dtype:
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got {type_name(input.dtype)} and {type_name(weight.dtype)}"
@@ -47,13 +52,21 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
     for i in range(input1.ndim - 1):
         if input1.shape[i] != input2.shape[i]:
-            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and {input2.shape[i]}")
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and {input2.shape[i]}"
+            )
     if input1.shape[-1] != weight.shape[1]:
-        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but expected {weight.shape[1]}")
+        raise RuntimeError(
+            f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but expected {weight.shape[1]}"
+        )
     if input2.shape[-1] != weight.shape[2]:
-        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected {weight.shape[2]}")
+        raise RuntimeError(
+            f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected {weight.shape[2]}"
+        )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}")
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}"
+        )
     has_bias = bias is not None
     return record(ops.BILINEAR, (input1, input2, weight, bias if has_bias else 0), (has_bias, input1.dtype.np))
 
@@ -89,7 +102,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise IndexError("index out of range in self")
     if max_norm is not None:
         with _grad_mode.no_grad():
-            node = record_node(ops.EMBEDDING_RENORM, (weight._node(), input._node()), (float(max_norm), float(norm_type)))
+            node = record_node(
+                ops.EMBEDDING_RENORM, (weight._node(), input._node()), (float(max_norm), float(norm_type))
+            )
             write_result(weight, node)
     return record(ops.EMBEDDING, (weight, input), (padding_idx, bool(scale_grad_by_freq)))
 
@@ -123,7 +138,9 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's name
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if input.ndim not in (n + 1, n + 2) or n > 3:
-        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n{_MODE_DIMS_HELP}")
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n{_MODE_DIMS_HELP}"
+        )
     if mode == "reflect":
         for i, ((lo, hi), size) in enumerate(zip(pairs, input.shape)):
             if lo >= size or hi >= size:

@@ -1,5 +1,6 @@
 """Loss functions: each is one fused op (see facade/_ops/nn_ops.py); here the argument
 handling and PyTorch's checks, warnings and errors."""
+
 import warnings
 
 from ... import _dtype
@@ -8,8 +9,17 @@ from ..._ops import nn_ops as ops
 from ..._ops.frontend import promote, type_name
 from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "nll_loss",
+    "cross_entropy",
+]
 
 
 def _reduction(size_average, reduce, reduction):
@@ -21,12 +31,13 @@ def _pointwise(op, kernel, input, target, reduction, extra=()):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
             "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )
         broadcast_shape(input.shape, target.shape)
     d = promote(input, target)
     if d.category < 2:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(d)}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(d)}'")
     return record(op, (input, target), (reduction,) + extra + (d.np,))
 
 
@@ -77,8 +88,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return record(ops.BCE_LOSS, (input, target, _optional(weight)), (reduction, weight is not None, input.dtype.np))
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -86,8 +98,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if t is not None:
             broadcast_shape(input.shape, t.shape)
     d = promote(input, target)
-    return record(ops.BCE_LOGITS_LOSS, (input, target, _optional(weight), _optional(pos_weight)),
-                  (reduction, weight is not None, pos_weight is not None, d.np))
+    return record(
+        ops.BCE_LOGITS_LOSS,
+        (input, target, _optional(weight), _optional(pos_weight)),
+        (reduction, weight is not None, pos_weight is not None, d.np),
+    )
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -99,7 +114,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                 "reduction: 'mean' divides the total loss by both the batch size and the support size."
                 "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                 "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
         if reduction == "batchmean" and input.ndim == 0:
             reduction = "sum"
@@ -116,7 +132,9 @@ def _check_classes(input, target, weight, ignore_index):
     if target.dtype is not _dtype.int64 and target.dtype is not _dtype.uint8:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target.dtype)}")
     if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]}).")
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
     if input.ndim <= 2 and target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim > 2 and (target.ndim != input.ndim - 1 or tuple(target.shape[1:]) != tuple(input.shape[2:])):
@@ -140,19 +158,25 @@ def _check_classes(input, target, weight, ignore_index):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     target = _check_classes(input, target, weight, ignore_index)
-    return record(ops.NLL_LOSS, (input, target, _optional(weight)),
-                  (reduction, int(ignore_index), weight is not None, input.dtype.np))
+    return record(
+        ops.NLL_LOSS,
+        (input, target, _optional(weight)),
+        (reduction, int(ignore_index), weight is not None, input.dtype.np),
+    )
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     smoothing = float(label_smoothing)
     if input.ndim >= 1 and tuple(input.shape) == tuple(target.shape):  # class probabilities
         if target.dtype.category < 2:
-            raise RuntimeError(f"Expected floating point type for target with class probabilities, got {type_name(target.dtype)}")
+            raise RuntimeError(
+                f"Expected floating point type for target with class probabilities, got {type_name(target.dtype)}"
+            )
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
@@ -161,8 +185,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                 f"weight tensor should be defined either for all {classes} classes or no classes but got weight "
                 f"tensor of shape: {list(weight.shape)}"
             )
-        return record(ops.CROSS_ENTROPY_PROBS, (input, target, _optional(weight)),
-                      (reduction, smoothing, weight is not None, promote(input, target).np))
+        return record(
+            ops.CROSS_ENTROPY_PROBS,
+            (input, target, _optional(weight)),
+            (reduction, smoothing, weight is not None, promote(input, target).np),
+        )
     target = _check_classes(input, target, weight, ignore_index)
-    return record(ops.CROSS_ENTROPY, (input, target, _optional(weight)),
-                  (reduction, int(ignore_index), smoothing, weight is not None, input.dtype.np))
+    return record(
+        ops.CROSS_ENTROPY,
+        (input, target, _optional(weight)),
+        (reduction, int(ignore_index), smoothing, weight is not None, input.dtype.np),
+    )

@@ -1,4 +1,5 @@
 """layer_norm, group_norm, batch_norm."""
+
 import math
 
 from ... import _grad_mode
@@ -14,6 +15,13 @@ def _operand(t):
     return 0 if t is None else t
 
 
+def _affine_norm(op, kernel, input, weight, bias, layout, eps):
+    """Record a layer / group norm op: `layout` (dims or groups), then eps and which affine parts are given."""
+    d = float_dtype(input, kernel)
+    statics = (layout, float(eps), weight is not None, bias is not None, d.np)
+    return record(op, (input, _operand(weight), _operand(bias)), statics)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     nd = len(shape)
@@ -23,14 +31,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t.shape)} "
                 f"and normalized_shape = {list(shape)}"
             )
-    if input.ndim < nd or tuple(input.shape[input.ndim - nd:]) != shape:
+    if input.ndim < nd or tuple(input.shape[input.ndim - nd :]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(input.shape)}"
         )
-    d = float_dtype(input, "LayerNormKernelImpl")
-    return record(ops.LAYER_NORM, (input, _operand(weight), _operand(bias)),
-                  (nd, float(eps), weight is not None, bias is not None, d.np))
+    return _affine_norm(ops.LAYER_NORM, "LayerNormKernelImpl", input, weight, bias, nd, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -48,13 +54,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got {name} "
                 f"of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
-    d = float_dtype(input, "GroupNormKernelImpl")
-    return record(ops.GROUP_NORM, (input, _operand(weight), _operand(bias)),
-                  (int(num_groups), float(eps), weight is not None, bias is not None, d.np))
+    return _affine_norm(ops.GROUP_NORM, "GroupNormKernelImpl", input, weight, bias, int(num_groups), eps)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5,
-               _batches_seen=None):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5, _batches_seen=None
+):
     """PyTorch's batch_norm. `_batches_seen` (facade's own) is the num_batches_tracked buffer
     of a module whose momentum is None: the running averages are then cumulative."""
     c = input.shape[1] if input.ndim > 1 else 0
@@ -70,8 +75,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     # with batch statistics the running ones are not inputs (their update below is not a
     # modification of something this op saved)
     stats = (0, 0) if use_batch_stats else (running_mean, running_var)
-    out = record(ops.BATCH_NORM, (input, _operand(weight), _operand(bias)) + stats,
-                 (use_batch_stats, float(eps), weight is not None, bias is not None, d.np))
+    out = record(
+        ops.BATCH_NORM,
+        (input, _operand(weight), _operand(bias)) + stats,
+        (use_batch_stats, float(eps), weight is not None, bias is not None, d.np),
+    )
     if training and running_mean is not None and running_var is not None:
         cumulative = _batches_seen is not None
         factor = _batches_seen if cumulative else (0.0 if momentum is None else float(momentum))

@@ -1,4 +1,5 @@
 """The nn layers."""
+
 from .activation import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403

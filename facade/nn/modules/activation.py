@@ -1,12 +1,35 @@
 """Activation layers: thin modules over nn.functional."""
-from ... import _creation
+
 from .. import functional as F
-from ..parameter import Parameter
+from ..parameter import empty_param
 from .module import Module
 
-__all__ = ["ReLU", "ReLU6", "LeakyReLU", "Hardtanh", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus",
-           "Tanh", "Sigmoid", "LogSigmoid", "Hardsigmoid", "Hardswish", "Softsign", "Tanhshrink", "Threshold",
-           "Softmax", "LogSoftmax", "Softmin", "GLU", "PReLU"]
+__all__ = [
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "Hardtanh",
+    "ELU",
+    "SELU",
+    "CELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Softplus",
+    "Tanh",
+    "Sigmoid",
+    "LogSigmoid",
+    "Hardsigmoid",
+    "Hardswish",
+    "Softsign",
+    "Tanhshrink",
+    "Threshold",
+    "Softmax",
+    "LogSoftmax",
+    "Softmin",
+    "GLU",
+    "PReLU",
+]
 
 
 def _inplace_repr(inplace):
@@ -226,7 +249,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        self.weight = Parameter(_creation.empty(num_parameters, device=device, dtype=dtype))
+        self.weight = empty_param((num_parameters,), device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

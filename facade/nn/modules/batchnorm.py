@@ -1,4 +1,5 @@
 """BatchNorm1d / 2d / 3d: normalisation with batch statistics and running averages."""
+
 from ... import _creation, _dtype
 from .. import functional as F
 from .module import Module
@@ -11,8 +12,18 @@ class _BatchNorm(Module):
     _version = 2  # version 2 added num_batches_tracked
     _dims = ()  # the input ranks accepted
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -58,22 +69,30 @@ class _BatchNorm(Module):
             input,
             self.running_mean if keep_stats else None,
             self.running_var if keep_stats else None,
-            self.weight, self.bias, use_batch_stats,
-            0.0 if self.momentum is None else self.momentum, self.eps, _batches_seen=batches,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+            _batches_seen=batches,
         )
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs, assign=False):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs, assign=False
+    ):
         version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
         if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
             state_dict[key] = _creation.tensor(0, dtype=_dtype.int64)  # checkpoints from before the counter
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                                      error_msgs, assign)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs, assign
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

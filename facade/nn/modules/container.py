@@ -1,4 +1,5 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+
 import collections
 import itertools
 import operator
@@ -53,8 +54,9 @@ class _Indexed(Module):
 
     def extend(self, modules):
         if isinstance(modules, (Tensor, str)) or not hasattr(modules, "__iter__"):
-            raise TypeError(f"{type(self).__name__}.extend should be called with an iterable, but got "
-                            + type(modules).__name__)
+            raise TypeError(
+                f"{type(self).__name__}.extend should be called with an iterable, but got " + type(modules).__name__
+            )
         for m in modules:
             self.append(m)
         return self
@@ -77,7 +79,9 @@ class _Indexed(Module):
 
     def __add__(self, other):
         if not isinstance(other, type(self)):
-            raise ValueError(f"add operator supports only objects of {type(self).__name__} class, but {type(other)} is given.")
+            raise ValueError(
+                f"add operator supports only objects of {type(self).__name__} class, but {type(other)} is given."
+            )
         return type(self)().extend(itertools.chain(self, other))
 
     def __iadd__(self, other):
@@ -129,11 +133,58 @@ class ModuleList(_Indexed):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _Mapping:
+    """The dict methods of ModuleDict / ParameterDict, over `_names()` (the ordered keys) and
+    the class's own __getitem__ / __setitem__ / __delitem__."""
+
+    def __len__(self):
+        return len(self._names())
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __contains__(self, key):
+        return key in self._names()
+
+    def keys(self):
+        return self._names().keys()
+
+    def items(self):
+        return [(k, self[k]) for k in self._names()]
+
+    def values(self):
+        return [self[k] for k in self._names()]
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+    def clear(self):
+        for k in list(self._names()):
+            del self[k]
+
+    def update(self, entries):
+        items = entries.items() if isinstance(entries, collections.abc.Mapping) else entries
+        for j, kv in enumerate(items):
+            if not isinstance(kv, (list, tuple)) or len(kv) != 2:
+                raise ValueError(
+                    f"{type(self).__name__} update sequence element #{j} has length {len(kv)}; 2 is required"
+                )
+            self[kv[0]] = kv[1]
+
+
+class ModuleDict(_Mapping, Module):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
+
+    def _names(self):
+        return self._modules
 
     def __getitem__(self, key):
         return self._modules[key]
@@ -143,43 +194,6 @@ class ModuleDict(Module):
 
     def __delitem__(self, key):
         del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def clear(self):
-        self._modules.clear()
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def update(self, modules):
-        items = modules.items() if isinstance(modules, collections.abc.Mapping) else modules
-        for j, kv in enumerate(items):
-            if isinstance(modules, collections.abc.Mapping):
-                k, v = kv
-            else:
-                if not isinstance(kv, (list, tuple)) or len(kv) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} has length {len(kv)}; 2 is required")
-                k, v = kv
-            self[k] = v
 
 
 def _as_parameter(value):
@@ -244,12 +258,15 @@ class ParameterList(Module):
         raise RuntimeError("ParameterList should not be called.")
 
 
-class ParameterDict(Module):
+class ParameterDict(_Mapping, Module):
     def __init__(self, parameters=None):
         super().__init__()
         self._keys = {}
         if parameters is not None:
             self.update(parameters)
+
+    def _names(self):
+        return self._keys
 
     def __getitem__(self, key):
         return getattr(self, key)
@@ -261,41 +278,6 @@ class ParameterDict(Module):
     def __delitem__(self, key):
         del self._keys[key]
         delattr(self, key)
-
-    def __len__(self):
-        return len(self._keys)
-
-    def __iter__(self):
-        return iter(self._keys)
-
-    def __contains__(self, key):
-        return key in self._keys
-
-    def keys(self):
-        return self._keys.keys()
-
-    def items(self):
-        return ((k, self[k]) for k in self._keys)
-
-    def values(self):
-        return (self[k] for k in self._keys)
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
-    def clear(self):
-        for k in list(self._keys):
-            del self[k]
-
-    def update(self, parameters):
-        items = parameters.items() if isinstance(parameters, collections.abc.Mapping) else parameters
-        for k, v in items:
-            self[k] = v
 
     def extra_repr(self):
         return "\n".join(f"  ({k}): " + _describe(p, True) for k, p in self.items())

@@ -1,4 +1,5 @@
 """Flatten, Unflatten."""
+
 import math
 
 from .module import Module
@@ -24,10 +25,15 @@ class Unflatten(Module):
         super().__init__()
         if isinstance(dim, int):
             if not isinstance(unflattened_size, (list, tuple)):
-                raise TypeError(f"unflattened_size must be tuple of ints, but found type {type(unflattened_size).__name__}")
+                raise TypeError(
+                    f"unflattened_size must be tuple of ints, but found type {type(unflattened_size).__name__}"
+                )
             for s in unflattened_size:
                 if not isinstance(s, int):
-                    raise TypeError(f"unflattened_size must be tuple of ints, but found element of type {type(s).__name__} at pos {list(unflattened_size).index(s)}")
+                    raise TypeError(
+                        f"unflattened_size must be tuple of ints, but found element of type {type(s).__name__} "
+                        f"at pos {list(unflattened_size).index(s)}"
+                    )
         self.dim = dim
         self.unflattened_size = unflattened_size
 
@@ -37,8 +43,10 @@ class Unflatten(Module):
             # checked here because the core's Tensor.unflatten reports this as a reshape error
             size = input.shape[self.dim]
             if math.prod(sizes) != size:
-                raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
-                                   f"{self.dim} ({size}) in the input tensor")
+                raise RuntimeError(
+                    f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
+                    f"{self.dim} ({size}) in the input tensor"
+                )
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):

@@ -1,22 +1,19 @@
 """Identity, Linear, Bilinear."""
+
 import math
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_param
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
-def factory(device, dtype):
-    """The empty(...) keyword arguments a layer's device= / dtype= arguments ask for."""
-    return {"device": device, "dtype": dtype}
-
-
-def empty_param(shape, device=None, dtype=None):
-    return Parameter(_creation.empty(*shape, **factory(device, dtype)))
+def weight_and_bias(module, weight_shape, bias, device, dtype):
+    """Register an uninitialised `weight` and a `bias` of weight_shape[0] entries (or None)."""
+    module.weight = empty_param(weight_shape, device, dtype)
+    module.register_parameter("bias", empty_param(weight_shape[:1], device, dtype) if bias else None)
 
 
 class Identity(Module):
@@ -32,11 +29,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_param((out_features, in_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in_features), bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -60,11 +53,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = empty_param((out_features, in1_features, in2_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in1_features, in2_features), bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -77,5 +66,7 @@ class Bilinear(Module):
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

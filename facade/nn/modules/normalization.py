@@ -1,8 +1,8 @@
 """LayerNorm, GroupNorm."""
-from ... import _creation
+
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_param
 from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm"]
@@ -10,11 +10,8 @@ __all__ = ["LayerNorm", "GroupNorm"]
 
 def register_affine(module, shape, affine, bias, device, dtype):
     """The per-feature scale (`weight`) and shift (`bias`) of a normalisation layer, or None."""
-    def param(wanted):
-        return Parameter(_creation.empty(*shape, device=device, dtype=dtype)) if wanted else None
-
-    module.register_parameter("weight", param(affine))
-    module.register_parameter("bias", param(affine and bias))
+    module.register_parameter("weight", empty_param(shape, device, dtype) if affine else None)
+    module.register_parameter("bias", empty_param(shape, device, dtype) if affine and bias else None)
 
 
 def reset_affine(module):
@@ -42,8 +39,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class GroupNorm(Module):
@@ -65,5 +64,7 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
