@@ -173,11 +173,15 @@ def _key(k):
     return jax.random.wrap_key_data(k.astype(jnp.uint32))
 
 
-def _dropout(x, key, p, dt):
+def _dropout(x, key, p, mask_dims, dt):
+    """x times a Bernoulli(1 - p) mask scaled by 1 / (1 - p). The mask covers the leading
+    mask_dims dimensions (all of them for dropout; batch and channel for dropout1d/2d/3d,
+    which drop whole channels) and is broadcast over the rest."""
     x = cast(x, dt)
     if p == 1.0:
         return x * _zero(dt)  # PyTorch multiplies by zeros (NaN stays NaN)
-    keep = jax.random.bernoulli(_key(key), 1.0 - p, x.shape)
+    shape = x.shape[:mask_dims] + (1,) * (x.ndim - mask_dims)
+    keep = jax.random.bernoulli(_key(key), 1.0 - p, shape)
     scale = jnp.ones((), dt) / jnp.asarray(1.0 - p, dt)
     return x * jnp.where(keep, scale, _zero(dt))
 
@@ -217,6 +221,13 @@ def _affine(y, w, b, has_w, has_b, shape, dt):
     if has_b:
         y = y + cast(b, dt).reshape(shape)
     return y
+
+
+def _rms_norm(x, w, nd, eps, has_w, dt):
+    x = cast(x, dt)
+    axes = tuple(range(x.ndim - nd, x.ndim))
+    y = x * lax.rsqrt(jnp.mean(jnp.square(x), axis=axes, keepdims=True) + eps)
+    return y * cast(w, dt) if has_w else y
 
 
 def _standardize(x, axes, eps):
@@ -270,6 +281,7 @@ def _bn_running(x, r, factor, is_var, cumulative, dt):
 LAYER_NORM = _op("layer_norm", _layer_norm, 3, grad_fn="NativeLayerNormBackward0", saves="in")
 GROUP_NORM = _op("group_norm", _group_norm, 3, grad_fn="NativeGroupNormBackward0", saves="in")
 BATCH_NORM = _op("batch_norm", _batch_norm, 5, grad_fn="NativeBatchNormBackward0", saves="in")
+RMS_NORM = _op("rms_norm", _rms_norm, 2, grad_fn="MulBackward0", saves="in")
 BN_RUNNING = _op("batch_norm_running_stat", _bn_running, 3, saves=False, differentiable=False)
 
 
@@ -315,6 +327,12 @@ def _cosine_similarity(a, b, dim, eps, dt):
     return jnp.sum((a / _clamped_norm(a, 2.0, dim, eps)) * (b / _clamped_norm(b, 2.0, dim, eps)), axis=dim)
 
 
+def _pairwise_distance(a, b, p, eps, keep, dt):
+    d = cast(a, dt) - cast(b, dt) + eps
+    return _norm(d, p, (d.ndim - 1,), keep) if d.ndim else _norm(d, p, None, keep)
+
+
+PAIRWISE_DISTANCE = _op("pairwise_distance", _pairwise_distance, 2, grad_fn="NormBackward1", saves="in")
 COSINE_SIMILARITY = _op("cosine_similarity", _cosine_similarity, 2, grad_fn="SumBackward1", saves="in")
 
 

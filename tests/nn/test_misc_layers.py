@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn_compare import assert_close, copy_weights, data, raises_like, run_both, to_facade, to_torch, torch
+from nn_compare import assert_close, copy_weights, data, raises_like, run_both, run_modules, to_facade, to_torch, torch
 
 import facade
 import facade.nn as fnn
@@ -190,3 +190,77 @@ def test_one_hot():
     assert np.array_equal(fF.one_hot(facade.tensor(idx)).numpy(), tF.one_hot(torch.tensor(idx)).numpy())
     assert np.array_equal(fF.one_hot(facade.tensor(idx), 5).numpy(), tF.one_hot(torch.tensor(idx), 5).numpy())
     raises_like(lambda: tF.one_hot(torch.tensor([1.0])), lambda: fF.one_hot(facade.tensor([1.0])))
+
+
+# ---- layers over the functions above ---------------------------------------------------
+PAD_LAYERS = [
+    ("ZeroPad1d", (2,), (2, 3, 4)),
+    ("ConstantPad2d", ((1, 0, 2, 1), 2.5), (1, 2, 3, 4)),
+    ("ConstantPad3d", (1, 0.5), (1, 1, 2, 3, 4)),
+    ("ReflectionPad1d", ((2, 1),), (2, 3, 4)),
+    ("ReflectionPad2d", (1,), (1, 2, 3, 4)),
+    ("ReplicationPad3d", (1,), (1, 1, 2, 3, 4)),
+    ("CircularPad2d", ((1, 1, 0, 2),), (1, 2, 3, 4)),
+    ("ZeroPad3d", ((1, 0, 0, 1, 1, 0),), (1, 2, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("name,args,shape", PAD_LAYERS, ids=[p[0] for p in PAD_LAYERS])
+def test_padding_layers(name, args, shape):
+    tm, fm = getattr(tnn, name)(*args), getattr(fnn, name)(*args)
+    assert repr(fm) == repr(tm)
+    run_both(tm, fm, [data(0, shape, "float64")])
+
+
+def test_distance_layers():
+    for args in [(), (0, 1e-3)]:
+        tm, fm = tnn.CosineSimilarity(*args), fnn.CosineSimilarity(*args)
+        assert repr(fm) == repr(tm)
+        run_both(tm, fm, [data(0, (3, 4), "float64"), data(1, (3, 4), "float64")])
+    for args in [(), (1.0, 1e-3, True), (3.0,)]:
+        tm, fm = tnn.PairwiseDistance(*args), fnn.PairwiseDistance(*args)
+        assert repr(fm) == repr(tm)
+        run_both(tm, fm, [data(0, (3, 4), "float64"), data(1, (3, 4), "float64")])
+    run_both(
+        lambda a, b: tF.pairwise_distance(a, b),
+        lambda a, b: fF.pairwise_distance(a, b),
+        [data(2, (4,), "float64"), data(3, (4,), "float64")],
+    )
+
+
+@settings(deadline=None)
+@given(seed=st.integers(0, 2**16), eps=st.sampled_from([None, 0.1]), affine=st.booleans())
+def test_rms_norm(seed, eps, affine):
+    tm, fm = tnn.RMSNorm(4, eps, affine).double(), fnn.RMSNorm(4, eps, affine).double()
+    assert repr(fm) == repr(tm) and list(fm.state_dict()) == list(tm.state_dict())
+    if affine:
+        with torch.no_grad():
+            tm.weight.copy_(torch.tensor(data(seed + 1, (4,), "float64")))
+    run_modules(tm, fm, [data(seed, (3, 4), "float64")], seed=seed)
+
+
+def test_rms_norm_float32_and_errors():
+    run_modules(tnn.RMSNorm((3, 4)), fnn.RMSNorm((3, 4)), [data(0, (2, 3, 4))])
+    raises_like(lambda: tF.rms_norm(torch.ones(2, 3), (4,)), lambda: fF.rms_norm(facade.ones(2, 3), (4,)))
+
+
+@pytest.mark.parametrize("n,shape", [(1, (8, 30, 5)), (1, (30, 5)), (2, (8, 30, 2, 3)), (3, (30, 2, 2, 2))])
+def test_channel_dropout_drops_whole_channels(n, shape):
+    m = getattr(fnn, f"Dropout{n}d")(0.5)
+    assert repr(m) == repr(getattr(tnn, f"Dropout{n}d")(0.5))
+    x = facade.ones(*shape, requires_grad=True)
+    y = m(x).detach().numpy()
+    per_channel = y.reshape(shape[: len(shape) - n] + (-1,))
+    assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()  # each channel all dropped or all kept
+    assert 0.2 < (per_channel[..., 0] == 0).mean() < 0.8
+    assert m.eval()(x) is x
+
+
+def test_channel_dropout_errors_and_warnings():
+    raises_like(lambda: tF.dropout1d(torch.ones(2)), lambda: fF.dropout1d(facade.ones(2)))
+    with pytest.warns(UserWarning, match="dropout2d: Received a 3D input"):
+        fF.dropout2d(facade.ones(2, 3, 4))
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout3d"):
+        fF.dropout3d(facade.ones(2, 3))
+    raises_like(lambda: tnn.Softmax2d()(torch.ones(2, 3)), lambda: fnn.Softmax2d()(facade.ones(2, 3)))
+    run_both(tnn.Softmax2d(), fnn.Softmax2d(), [data(0, (2, 3, 4), "float64")])

@@ -1,4 +1,6 @@
-"""linear, bilinear, dropout, embedding, pad, normalize, cosine_similarity, one_hot."""
+"""linear, bilinear, dropout, embedding, pad, normalize, distances, one_hot."""
+
+import warnings
 
 import math
 
@@ -9,7 +11,20 @@ from ..._ops.frontend import type_name, wrap_dim, write_result
 from ..._ops.sorting import one_hot  # noqa: F401 - re-exported as F.one_hot
 from ._common import apply, broadcast_shape, host_values
 
-__all__ = ["linear", "bilinear", "dropout", "embedding", "pad", "normalize", "cosine_similarity", "one_hot"]
+__all__ = [
+    "linear",
+    "bilinear",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "embedding",
+    "pad",
+    "normalize",
+    "pairwise_distance",
+    "cosine_similarity",
+    "one_hot",
+]
 
 
 def linear(input, weight, bias=None):
@@ -71,7 +86,9 @@ def bilinear(input1, input2, weight, bias=None):
     return record(ops.BILINEAR, (input1, input2, weight, bias if has_bias else 0), (has_bias, input1.dtype.np))
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False, *, _mask_dims=None):
+    """`_mask_dims` (facade's own): how many leading dimensions the mask covers (all by default)."""
+    mask_dims = input.ndim if _mask_dims is None else _mask_dims
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
@@ -81,7 +98,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     d = input.dtype
     if d.category < 2:
         raise RuntimeError(f"result type Float can't be cast to the desired output type {type_name(d)}")
-    return apply(ops.DROPOUT, ops.DROPOUT, input, inplace, (float(p), d.np), extra=(ops.key_tensor(),))
+    return apply(ops.DROPOUT, ops.DROPOUT, input, inplace, (float(p), mask_dims, d.np), extra=(ops.key_tensor(),))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
@@ -107,6 +124,49 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             )
             write_result(weight, node)
     return record(ops.EMBEDDING, (weight, input), (padding_idx, bool(scale_grad_by_freq)))
+
+
+def _feature_dropout(n, input, p, training, inplace):
+    """dropout1d / 2d / 3d: whole channels are dropped (the mask covers batch and channel)."""
+    name = f"dropout{n}d"
+    batched = input.ndim == n + 2
+    if n == 1 and input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d exists to "
+            "provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional "
+            "batch dimension (i.e. 2D or 3D inputs)."
+        )
+    if n > 1 and input.ndim not in (n + 1, n + 2):
+        warnings.warn(
+            f"{name}: Received a {input.ndim}-D input to {name}, which is deprecated and will result in an error in a "
+            f"future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            f"{name} exists to provide channel-wise dropout on inputs with {n} spatial dimensions, a channel "
+            f"dimension, and an optional batch dimension (i.e. {n + 1}D or {n + 2}D inputs).",
+            stacklevel=3,
+        )
+        batched = True
+    elif n == 2 and input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will change "
+            "in a future release to interpret the input as one without a batch dimension, i.e. shape (C, H, W). To "
+            "maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=3,
+        )
+        batched = True
+    return dropout(input, p, training, inplace, _mask_dims=min(2 if batched else 1, input.ndim))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(1, input, p, training, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(2, input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(3, input, p, training, inplace)
 
 
 # ---- pad -------------------------------------------------------------------------------
@@ -155,6 +215,13 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's name
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     d = wrap_dim(dim, input.ndim)
     return record(ops.NORMALIZE, (input,), (float(p), d, float(eps), input.dtype.np))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    from ..._ops.frontend import promote
+
+    broadcast_shape(x1.shape, x2.shape)
+    return record(ops.PAIRWISE_DISTANCE, (x1, x2), (float(p), float(eps), bool(keepdim), promote(x1, x2).np))
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -1,6 +1,8 @@
-"""layer_norm, group_norm, batch_norm."""
+"""layer_norm, rms_norm, group_norm, batch_norm."""
 
 import math
+
+import numpy as np
 
 from ... import _grad_mode
 from ..._dispatch import as_node, record, record_node
@@ -8,7 +10,7 @@ from ..._ops import nn_ops as ops
 from ..._ops.frontend import write_result
 from ._common import float_dtype
 
-__all__ = ["layer_norm", "group_norm", "batch_norm"]
+__all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
 
 
 def _operand(t):
@@ -37,6 +39,20 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"but got input of size{list(input.shape)}"
         )
     return _affine_norm(ops.LAYER_NORM, "LayerNormKernelImpl", input, weight, bias, nd, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    nd = len(shape)
+    if input.ndim < nd or tuple(input.shape[input.ndim - nd :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*{', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    d = float_dtype(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(d.np).eps)
+    return record(ops.RMS_NORM, (input, _operand(weight)), (nd, float(eps), weight is not None, d.np))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

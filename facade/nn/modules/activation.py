@@ -27,6 +27,7 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Softmin",
+    "Softmax2d",
     "GLU",
     "PReLU",
 ]
@@ -262,3 +263,12 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channel dimension of (N, C, H, W) or (C, H, W) inputs."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3, _stacklevel=5)

@@ -79,10 +79,11 @@ class Module:
     dump_patches = False
 
     def __init__(self, *args, **kwargs):
-        if args or kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given"
-            )
+        name = type(self).__name__
+        if kwargs:
+            raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{name}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         setter = object.__setattr__
         setter(self, "training", True)
         setter(self, "_parameters", {})
