@@ -350,25 +350,30 @@ def _by_reduction(none, mean, total):
     return lambda n: names[n.statics[0]]
 
 
-def _mse(x, t, reduction, dt):
-    return _reduce(jnp.square(cast(x, dt) - cast(t, dt)), reduction)
-
-
-def _l1(x, t, reduction, dt):
+def _regression_terms(kind, x, t, param, dt):
+    """The elementwise loss between input and target: squared / absolute / smooth-L1 / Huber error."""
     d = cast(x, dt) - cast(t, dt)
-    return _reduce(d * jnp.sign(d), reduction)  # gradient sign(d): 0 where x == target
+    if kind == "mse":
+        return d * d
+    a = d * jnp.sign(d)  # |d| with gradient sign(d): 0 where x == target, as in PyTorch
+    if kind == "l1":
+        return a
+    if kind == "smooth_l1":
+        return jnp.where(a < param, 0.5 * d * d / param, a - 0.5 * param)
+    return jnp.where(a < param, 0.5 * d * d, param * (a - 0.5 * param))  # huber
 
 
-def _smooth_l1(x, t, reduction, beta, dt):
-    d = cast(x, dt) - cast(t, dt)
-    a = d * jnp.sign(d)
-    return _reduce(jnp.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
+def _regression(x, t, reduction, kind, param, dt):
+    return _reduce(_regression_terms(kind, x, t, param, dt), reduction)
 
 
-def _huber(x, t, reduction, delta, dt):
-    d = cast(x, dt) - cast(t, dt)
-    a = d * jnp.sign(d)
-    return _reduce(jnp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+def _weighted_regression(x, t, w, reduction, kind, param, dt):
+    """Elementwise-weighted form: 'mean' divides by the total weight (by the element count for Huber)."""
+    w = cast(w, dt)
+    loss = _regression_terms(kind, x, t, param, dt) * w
+    if reduction == "mean" and kind != "huber":
+        return jnp.sum(loss) / jnp.sum(w)
+    return _reduce(loss, reduction)
 
 
 def _bce(x, t, w, reduction, has_w, dt):
@@ -484,10 +489,26 @@ def _ce_name(node):
     return "AddBackward0" if node.statics[2] else _nll_name(node)
 
 
-MSE_LOSS = _op("mse_loss", _mse, 2, grad_fn="MseLossBackward0", saves="in")
-L1_LOSS = _op("l1_loss", _l1, 2, grad_fn=_by_reduction("AbsBackward0", "MeanBackward0", "SumBackward0"), saves="in")
-SMOOTH_L1_LOSS = _op("smooth_l1_loss", _smooth_l1, 2, grad_fn="SmoothL1LossBackward0", saves="in")
-HUBER_LOSS = _op("huber_loss", _huber, 2, grad_fn="HuberLossBackward0", saves="in")
+_REGRESSION_NAMES = {"mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0", "huber": "HuberLossBackward0"}
+
+
+def _regression_name(node):
+    reduction, kind = node.statics[:2]
+    if kind == "l1":
+        return {"none": "AbsBackward0", "mean": "MeanBackward0", "sum": "SumBackward0"}[reduction]
+    return _REGRESSION_NAMES[kind]
+
+
+def _weighted_regression_name(node):
+    reduction, kind = node.statics[:2]
+    mean = "MeanBackward0" if kind == "huber" else "DivBackward0"
+    return {"none": "MulBackward0", "mean": mean, "sum": "SumBackward0"}[reduction]
+
+
+REGRESSION_LOSS = _op("regression_loss", _regression, 2, grad_fn=_regression_name, saves="in")
+WEIGHTED_REGRESSION_LOSS = _op(
+    "weighted_regression_loss", _weighted_regression, 3, grad_fn=_weighted_regression_name, saves="in"
+)
 BCE_LOSS = _op("binary_cross_entropy", _bce, 3, grad_fn="BinaryCrossEntropyBackward0", saves="in")
 BCE_LOGITS_LOSS = _op(
     "binary_cross_entropy_with_logits", _bce_logits, 4, grad_fn="BinaryCrossEntropyWithLogitsBackward0", saves="in"

@@ -55,6 +55,17 @@ def test_regression_losses(name, kw, seed, reduction):
     run_both(*_both(name, reduction=reduction, **kw), [x, t], seed=seed)
 
 
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_weighted_regression_losses(name, reduction):
+    t = data(1, (3, 4), "float64")
+    x = _ties(data(0, (3, 4), "float64"), t, 0)
+    w = data(2, (3, 4), "float64", 0.0, 2.0)
+    run_both(*_both(name, reduction=reduction, weight=w), [x, t])
+    tfn, ffn = _both(name, weight=np.ones(4))
+    raises_like(lambda: tfn(to_torch(x), to_torch(t)), lambda: ffn(to_facade(x), to_facade(t)))
+
+
 def test_regression_loss_broadcast_warning_and_float32():
     x, t = data(0, (4, 1)), data(1, (4,))
     with pytest.warns(UserWarning, match=r"Using a target size \(torch.Size\(\[4\]\)\) that is different"):

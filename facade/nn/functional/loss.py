@@ -26,7 +26,8 @@ def _reduction(size_average, reduce, reduction):
     return check_reduction(legacy_reduction(size_average, reduce, reduction))
 
 
-def _pointwise(op, kernel, input, target, reduction, extra=()):
+def _regression(kind, kernel, input, target, reduction, param=None, weight=None):
+    """mse / l1 / smooth_l1 / huber: PyTorch's broadcast warning, then one op."""
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
@@ -38,15 +39,28 @@ def _pointwise(op, kernel, input, target, reduction, extra=()):
     d = promote(input, target)
     if d.category < 2:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(d)}'")
-    return record(op, (input, target), (reduction,) + extra + (d.np,))
+    if weight is None:
+        return record(ops.REGRESSION_LOSS, (input, target), (reduction, kind, param, d.np))
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return record(ops.WEIGHTED_REGRESSION_LOSS, (input, target, weight), (reduction, kind, param, d.np))
+
+
+def _weighted_reduction(size_average, reduce, reduction, weight):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if weight is not None and reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return check_reduction(reduction)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    return _pointwise(ops.MSE_LOSS, "mse_cpu", input, target, _reduction(size_average, reduce, reduction))
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
+    return _regression("mse", "mse_cpu", input, target, reduction, weight=weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    return _pointwise(ops.L1_LOSS, "abs_cpu", input, target, _reduction(size_average, reduce, reduction))
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
+    return _regression("l1", "abs_cpu", input, target, reduction, weight=weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -54,15 +68,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
-        return _pointwise(ops.L1_LOSS, "abs_cpu", input, target, reduction)
-    return _pointwise(ops.SMOOTH_L1_LOSS, "smooth_l1_cpu", input, target, reduction, (float(beta),))
+        return _regression("l1", "abs_cpu", input, target, reduction)
+    return _regression("smooth_l1", "smooth_l1_cpu", input, target, reduction, float(beta))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    reduction = check_reduction(reduction)
+    reduction = _weighted_reduction(None, None, reduction, weight)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    return _pointwise(ops.HUBER_LOSS, "huber_cpu", input, target, reduction, (float(delta),))
+    return _regression("huber", "huber_cpu", input, target, reduction, float(delta), weight)
 
 
 def _optional(t):
