@@ -91,6 +91,7 @@ def record_node(op, args, statics=(), differentiable=True):
     device = None
     grad = _GRAD[0] and op.differentiable and differentiable
     for a in args:
+        a.uses += 1
         if grad and a.requires_grad:
             rg = True
         if a.value is None and a.depth > depth:
@@ -181,6 +182,7 @@ def record(op, inputs, statics=()):
     outs = []
     for i, (shape, dtype) in enumerate(metas):
         part = Node(GETITEM, (node,), (i,), None, shape, dtype, node.requires_grad and dtype.category >= 2)
+        node.uses += 1
         part.depth = node.depth + 1
         part.device = node.device
         outs.append(wrap(part))

@@ -58,12 +58,14 @@ def clear_cache():
 def _schedule(roots):
     """Post-order walk of the pending nodes reachable from roots.
 
-    Returns (slots, order, inputs, scalars, key): `order` lists pending nodes in topological
-    order, `inputs` the computed nodes they read, `scalars` the Python-number operands, and
-    `key` a hashable description of the whole structure.
+    Returns (slots, order, inputs, scalars, key, local): `order` lists pending nodes in
+    topological order, `inputs` the computed nodes they read, `scalars` the Python-number
+    operands, `key` a hashable description of the whole structure, and `local` how often each
+    node is read inside this schedule.
     """
     slot = {}
     order, inputs, scalars, key = [], [], [], []
+    local = {}  # id(node) -> uses by nodes in this schedule
     stack = list(roots)
     while stack:
         n = stack[-1]
@@ -90,8 +92,10 @@ def _schedule(roots):
             stack.pop()
             slot[i] = len(slot)
             order.append(n)
+            for a in n.args:
+                local[id(a)] = local.get(id(a), 0) + 1
             key.append((n.op.id, n.statics, tuple([slot[id(a)] for a in n.args])))
-    return slot, order, inputs, scalars, key
+    return slot, order, inputs, scalars, key, local
 
 
 class _Program:
@@ -154,9 +158,11 @@ def evaluate(nodes):
     roots = [n for n in nodes if n.value is None]
     if not roots:
         return
-    slot, order, inputs, scalars, key = _schedule(roots)
+    slot, order, inputs, scalars, key, local = _schedule(roots)
     want = {id(n) for n in roots}
-    out_nodes = [n for n in order if id(n) in want or observed(n)]
+    # keep: what was asked for, live tensors' values, and any node that other (still pending)
+    # nodes read — its history must never be replayed again when those are computed later
+    out_nodes = [n for n in order if id(n) in want or n.uses > local.get(id(n), 0) or observed(n)]
     outs = tuple(slot[id(n)] for n in out_nodes)
     key = (tuple(key), outs)
     in_vals = as_jax(inputs)

@@ -37,6 +37,7 @@ class Node:
         "tag",  # walk generation that last numbered this node (engine walks mark nodes in place)
         "sl",  # the slot number given by that walk
         "gtag",  # walk generation that last found this node on a gradient path
+        "uses",  # how many recorded nodes take this one as an argument
         "depth",  # length of the longest chain of pending nodes ending here
         "__weakref__",
     )
@@ -60,6 +61,7 @@ class Node:
         self.tag = 0
         self.sl = 0
         self.gtag = 0
+        self.uses = 0
 
     def __repr__(self):
         name = self.op.name if self.op is not None else "source"

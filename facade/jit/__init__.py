@@ -6,11 +6,15 @@
 See `step.py` for how state is discovered, traced and written back, and `sharding.py` for
 running a jitted step data-parallel over several devices.
 """
+import sys
+import types
+
 from .errors import JitError
+from .live_numbers import live
 from .sharding import replicate, shard_batch
 from .step import Jitted
 
-__all__ = ["jit", "JitError", "Jitted", "shard_batch", "replicate"]
+__all__ = ["jit", "JitError", "Jitted", "live", "shard_batch", "replicate"]
 
 
 def jit(fn=None, *, max_recompiles=8, donate=None, **_torch_compile_options):
@@ -23,3 +27,13 @@ def jit(fn=None, *, max_recompiles=8, donate=None, **_torch_compile_options):
     if fn is None:
         return lambda f: jit(f, max_recompiles=max_recompiles, donate=donate)
     return Jitted(fn, max_recompiles=max_recompiles, donate=donate)
+
+
+class _CallableModule(types.ModuleType):
+    """`facade.jit` is this package *and* the function: facade.jit(step) == facade.jit.jit(step)."""
+
+    def __call__(self, fn=None, **kwargs):
+        return jit(fn, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

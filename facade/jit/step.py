@@ -23,11 +23,13 @@ import gc
 import warnings
 
 import jax
+import numpy as np
 
 
 from .. import _dispatch, _engine, _random
 from .._creation import wrap_value
 from .._tape import TRACKING, Node
+from . import live_numbers as _live
 from .errors import JitError, is_tracer
 
 
@@ -91,6 +93,9 @@ class _Entry:
         self.out_tree = None
         self.fn = None
         self.touched_outside = []
+        self.live = []
+        self.live_mismatch = False
+        self.live_seen = []
 
 
 class Jitted:
@@ -104,11 +109,13 @@ class Jitted:
         self.recompile_reasons = []
         self.calls = 0
         self._state = None  # discovered state (list of tensors), None before the first call
+        self._live = []  # (container, key) of the Python numbers read through jit.live
         self._entries = {}
 
     def reset(self):
         """Forget discovered state and compiled programs (e.g. after swapping model parameters)."""
         self._state = None
+        self._live = []
         self._entries.clear()
 
     def __call__(self, *args, **kwargs):
@@ -130,7 +137,8 @@ class Jitted:
     def _guard(self, args, kwargs):
         state = tuple((id(t._storage), tuple(t._storage.node.shape), t._storage.node.dtype.name,
                        None if t._grad is None else id(t._grad)) for t in self._state)
-        return _arg_signature(args, kwargs), state
+        live = tuple(v == 0 for v in _live.read(self._live))
+        return _arg_signature(args, kwargs), state, live
 
     def _note_recompile(self, key):
         self.recompiles += 1
@@ -154,11 +162,13 @@ class Jitted:
     def _discover(self, args, kwargs):
         before = {id(t) for t in _live_tensors()}
         tracker = _Tracker()
-        TRACKING[0] = tracker
+        recorder = _live.Recorder()
+        TRACKING[0], _live._MODE[0] = tracker, recorder
         try:
             result = self.fn(*args, **kwargs)
         finally:
-            TRACKING[0] = None
+            TRACKING[0] = _live._MODE[0] = None
+        self._live = recorder.pairs
         arg_ids = {id(a) for a in list(args) + list(kwargs.values())}
         touched = [t for i, t in tracker.seen.items() if i in before and i not in arg_ids]
         created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids]
@@ -170,9 +180,11 @@ class Jitted:
         for _ in range(4):
             entry = _Entry(list(self._state))
             result = self._trace_once(entry, args, kwargs)
-            if not entry.touched_outside:
+            if not entry.touched_outside and not entry.live_mismatch:
                 entry.last_result = result
                 return entry
+            if entry.live_mismatch:
+                self._live = entry.live_seen
             self._state = _storage_tensors(self._state + entry.touched_outside)
         raise JitError("facade.jit: the set of tensors the function uses did not settle after 4 traces")
 
@@ -188,8 +200,11 @@ class Jitted:
         _engine.evaluate([n for n in originals if n.value is None])
         before_ids = {id(t) for t in _live_tensors()}
 
-        def traced(state_vals, arg_vals, key):
+        entry.live = list(self._live)
+
+        def traced(state_vals, arg_vals, key, live_vals):
             tracker = _Tracker()
+            provider = _live.Provider(entry.live, live_vals)
             for t, v in zip(state, state_vals):
                 t._storage.set(_source(v, t._storage.node))
             call_args, call_kwargs = list(args), dict(kwargs)
@@ -198,11 +213,13 @@ class Jitted:
             for j, k in enumerate(kw_pos):
                 call_kwargs[k] = _as_arg(kwargs[k], arg_vals[len(arg_pos) + j])
             _random._STATE["key"] = key
-            TRACKING[0] = tracker
+            TRACKING[0], _live._MODE[0] = tracker, provider
             try:
                 out = self.fn(*call_args, **call_kwargs)
             finally:
-                TRACKING[0] = None
+                TRACKING[0] = _live._MODE[0] = None
+            entry.live_mismatch = provider.mismatch or len(provider.seen) != len(entry.live)
+            entry.live_seen = provider.seen
             entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
                                      and id(t) in before_ids and not is_tracer(t._storage.node.value)
                                      and not any(t is a for a in list(args) + list(kwargs.values()))]
@@ -236,7 +253,7 @@ class Jitted:
         _engine._STATS["compiles"] += 1
         for t, v in zip(state, versions_before):  # the trace's own writes are replayed by _write_back
             t._vc[0] = v
-        if entry.touched_outside:
+        if entry.touched_outside or entry.live_mismatch:
             for t, n in zip(state, originals):
                 t._storage.set(n)
             for t, g in zip(state, grads_before):
@@ -259,7 +276,7 @@ class Jitted:
         if key is None:
             _random.manual_seed(_random._STATE["seed"])
             key = _random._STATE["key"]
-        return state_vals, arg_vals, key
+        return state_vals, arg_vals, key, np.asarray(_live.read(entry.live), np.float64)
 
     def _run(self, entry, args, kwargs):
         return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))

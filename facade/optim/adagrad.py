@@ -1,6 +1,7 @@
 """torch.optim.Adagrad: lr decay, initial accumulator value, eps outside the root."""
 from .._creation import full_like
 from .._ops.optim_ops import ADAGRAD
+from ..jit.live_numbers import live
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
 from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
@@ -44,7 +45,7 @@ class Adagrad(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             wd = group["weight_decay"]
-            hypers = (group["lr"], group["lr_decay"], group["eps"], wd)
+            hypers = (live(group, "lr"), live(group, "lr_decay"), live(group, "eps"), live(group, "weight_decay"))
             flags = (group["maximize"], wd != 0)
             for p, g in with_grads(group):
                 st = self._state_for(p, group)

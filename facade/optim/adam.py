@@ -2,6 +2,7 @@
 from .._creation import zeros_like
 from .._ops.optim_ops import ADAM, ADAM_AMSGRAD
 from .._tensor import Tensor
+from ..jit.live_numbers import live
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
 from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
@@ -46,9 +47,9 @@ class Adam(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            beta1, beta2 = group["betas"]
+            beta1, beta2 = live(group, "betas")  # operands read through jit.live (see sgd.py)
             amsgrad, wd = group["amsgrad"], group["weight_decay"]
-            hypers = (group["lr"], beta1, beta2, group["eps"], wd)
+            hypers = (live(group, "lr"), beta1, beta2, live(group, "eps"), live(group, "weight_decay"))
             flags = (group["maximize"], group["decoupled_weight_decay"], wd != 0)
             for p, g in with_grads(group):
                 st = self._state_for(p, amsgrad)

@@ -1,6 +1,7 @@
 """torch.optim.RMSprop: smoothing constant alpha, eps outside the root, centered, momentum."""
 from .._creation import zeros_like
 from .._ops.optim_ops import RMSPROP
+from ..jit.live_numbers import live
 from ._update import apply
 from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
 from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
@@ -44,7 +45,8 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             centered, with_momentum, wd = group["centered"], group["momentum"] > 0, group["weight_decay"]
             op = RMSPROP[(bool(centered), with_momentum)]
-            hypers = (group["lr"], group["alpha"], group["eps"], wd, group["momentum"])
+            hypers = (live(group, "lr"), live(group, "alpha"), live(group, "eps"), live(group, "weight_decay"),
+                      live(group, "momentum"))
             flags = (group["maximize"], wd != 0)
             for p, g in with_grads(group):
                 st = self._state_for(p, group)

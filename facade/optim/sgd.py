@@ -2,6 +2,7 @@
 from .._creation import zeros_like
 from .._ops.optim_ops import SGD as _SGD_OP
 from .._ops.optim_ops import SGD_MOMENTUM
+from ..jit.live_numbers import live
 from ._update import apply
 from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 from ._validate import check_fused_flags, check_lr, check_nonneg
@@ -30,10 +31,11 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
-            flags = (group["maximize"], wd != 0)
+            # operands read through jit.live: a scheduler's change reaches a facade.jit-compiled step
+            lr, wd, momentum = live(group, "lr"), live(group, "weight_decay"), live(group, "momentum")
+            flags = (group["maximize"], group["weight_decay"] != 0)
             for p, g in with_grads(group):
-                if momentum == 0:
+                if group["momentum"] == 0:
                     apply(_SGD_OP, (p,), (p, g), (lr, wd), flags)
                     continue
                 state = self.state[p]
@@ -44,7 +46,7 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = zeros_like(p)
                     damp_scale = 1.0
                 else:
-                    damp_scale = 1 - group["dampening"]
+                    damp_scale = 1 - live(group, "dampening")
                 apply(SGD_MOMENTUM, (p, buf), (p, g, buf), (lr, wd, momentum, damp_scale),
                       (group["nesterov"],) + flags)
         return loss
