@@ -19,8 +19,30 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+_OUTPUT = re.compile(r"^(tensor\(|True|False|None|\(|\d|\[|<|Parameter|[A-Za-z ]+: )")
+
+
 def cells(path):
-    return re.findall(r"In \[\d+\]:\n(.*?)(?=\n\n|\Z)", open(path).read(), re.S)
+    """The code of each `In [n]:` cell: the longest blank-line-ended prefix of the block that
+    compiles as Python and does not run into what looks like printed output."""
+    blocks = re.split(r"\nIn \[\d+\]:\n", "\n" + open(path).read())[1:]
+    out = []
+    for block in blocks:
+        lines = block.split("\n")
+        best = []
+        for k in range(1, len(lines) + 1):
+            if k < len(lines) and lines[k].strip():
+                continue  # a cell ends at a blank line
+            added = [ln for ln in lines[len(best):k] if ln.strip()]
+            if best and added and _OUTPUT.match(added[0]):
+                break
+            try:
+                compile("\n".join(lines[:k]), "<cell>", "exec")
+            except SyntaxError:
+                continue
+            best = lines[:k]
+        out.append("\n".join(best))
+    return out
 
 
 def script(path, facade):

@@ -269,12 +269,24 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 # ---- random ----------------------------------------------------------------------------
+def _bucket(n):
+    """Draw size for n random numbers: at least 1024, else the next power of two. JAX compiles its
+    samplers once per shape (~0.1 s each); drawing a bucket and keeping the first n numbers makes
+    every small tensor share one compiled sampler."""
+    return max(1024, 1 << max(n - 1, 0).bit_length())
+
+
 def _random_tensor(sample, size, dtype, device, requires_grad, generator):
     d = parse_dtype(dtype) or _dtype.get_default_dtype()
     key = _random.key_for(generator)
     jdev = _device.to_jax(device)
+    n = math.prod(size)
     with jax.default_device(jdev):
-        arr = sample(key, size, d)
+        flat = sample(key, (_bucket(n),), d)
+    if jdev.platform == "cpu" and not isinstance(flat, jax.core.Tracer):
+        arr = np.asarray(flat)[:n].reshape(size)  # slice on the host: no compile per shape
+    else:
+        arr = flat[:n].reshape(size)
     return _from_array(arr, d, requires_grad, device)
 
 
@@ -313,7 +325,8 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 @export("randperm", method=False)
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     d = parse_dtype(dtype) or _dtype.int64
-    return _random_tensor(lambda k, s, _: jax.random.permutation(k, n).astype(d.np), (n,), d, device, requires_grad, generator)
+    key = _random.key_for(generator)
+    return _from_array(np.asarray(jax.random.permutation(key, n)).astype(d.np), d, requires_grad, device)
 
 
 @export("normal", method=False)

@@ -119,6 +119,7 @@ class _Program:
         return [vals[s] for s in self.outs]
 
 
+
 def fill_slots(prog, in_vals, floats, ints):
     """The slot list of a replay with its inputs and scalar operands in place (prog has
     nslots, in_slots, float_slots and int_slots)."""
@@ -140,7 +141,7 @@ def as_jax(inputs):
     for n in inputs:
         v = n.value
         if type(v) is np.ndarray:
-            v = n.value = jnp.asarray(v)
+            v = n.value = jax.device_put(v)  # (jnp.asarray would compile a staging step per shape)
         vals.append(v)
     return vals
 

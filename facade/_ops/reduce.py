@@ -286,7 +286,8 @@ def logsumexp(input, dim, keepdim=False):
 
 def _safe_norm(x, p, dims, keep):
     """p-norm whose gradient at the zero vector is 0 (PyTorch's subgradient), not NaN."""
-    ax = jnp.abs(x) if not jnp.iscomplexobj(x) else jnp.abs(x)
+    # |x| as x * sign(x) for reals: its slope at 0 is 0, PyTorch's subgradient (jnp.abs has slope 1)
+    ax = x * jnp.sign(x) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.abs(x)
     if p == float("inf"):
         return jnp.max(ax, axis=dims, keepdims=keep)
     if p == float("-inf"):

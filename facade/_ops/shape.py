@@ -107,7 +107,13 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     d = wrap_dim(dim, input.ndim)
     shape = tuple(input.shape)
-    sizes = _infer_shape(tuple(sizes), shape[d])
+    sizes = tuple(sizes)
+    known = math.prod(s for s in sizes if s != -1)
+    if -1 not in sizes and known != shape[d] or -1 in sizes and (known == 0 or shape[d] % known):
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({shape[d]}) in the input tensor"
+        )
+    sizes = _infer_shape(sizes, shape[d])
     return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
