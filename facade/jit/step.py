@@ -171,7 +171,9 @@ class Jitted:
         self._live = recorder.pairs
         arg_ids = {id(a) for a in list(args) + list(kwargs.values())}
         touched = [t for i, t in tracker.seen.items() if i in before and i not in arg_ids]
-        created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids]
+        tracker.seen.clear()  # the tracker must not keep the step's intermediates alive for the scan below
+        result_ids = {id(t) for t in jax.tree_util.tree_leaves(result, is_leaf=lambda x: isinstance(x, _dispatch.Tensor))}
+        created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids and id(t) not in result_ids]
         self._state = _storage_tensors(touched + created)
         return result
 
