@@ -101,7 +101,7 @@ def _schedule(roots):
 class _Program:
     """A replay plan: where inputs and scalars go, which op fills which slot, what comes out."""
 
-    __slots__ = ("nslots", "in_slots", "float_slots", "int_slots", "steps", "outs")
+    __slots__ = ("nslots", "in_slots", "float_slots", "int_slots", "steps", "outs", "ops")
 
     def __init__(self, slot, order, inputs, scalars, outs):
         self.nslots = len(slot)
@@ -110,12 +110,21 @@ class _Program:
         for n in scalars:
             (self.int_slots if isinstance(n.value, (bool, int)) else self.float_slots).append(slot[id(n)])
         self.steps = [(n.op.impl, n.statics, [slot[id(a)] for a in n.args], slot[id(n)]) for n in order]
+        self.ops = [n.op for n in order]
         self.outs = outs
 
     def run(self, in_vals, floats, ints):
         vals = fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.steps:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
+        return [vals[s] for s in self.outs]
+
+    def run_op_by_op(self, in_vals, floats, ints):
+        """The same replay outside jit, each op as its own compiled computation (OpDef.compiled)."""
+        vals = fill_slots(self, in_vals, floats, ints)
+        for op, (impl, statics, argslots, out) in zip(self.ops, self.steps):
+            args = [vals[a] for a in argslots]
+            vals[out] = impl(*args, *statics) if op.nout is None else op.compiled(len(args), len(statics))(*args, *statics)
         return [vals[s] for s in self.outs]
 
 
@@ -186,7 +195,7 @@ def evaluate(nodes):
             _seen.clear()
         _seen[key] = True
         _STATS["eager_runs"] += 1
-        results = _Program(slot, order, inputs, scalars, outs).run(in_vals, floats, ints)
+        results = _Program(slot, order, inputs, scalars, outs).run_op_by_op(in_vals, floats, ints)
     _STATS["nodes_replayed"] += len(order)
     for n, v in zip(out_nodes, results):
         n.value = v

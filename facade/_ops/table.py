@@ -34,6 +34,17 @@ class OpDef:
         self.view = view  # True: the output aliases its input (PyTorch view semantics)
         self.id = next(_ids)
 
+    def compiled(self, nargs, nstatics):
+        """impl as one jitted XLA computation (statics static), for op-by-op replays: a fused op
+        (an optimizer update, a loss) compiles once per shape instead of once per JAX primitive."""
+        cache = self.__dict__.setdefault("_jitted", {})
+        fn = cache.get((nargs, nstatics))
+        if fn is None:
+            import jax
+
+            fn = cache[nargs, nstatics] = jax.jit(self.impl, static_argnums=tuple(range(nargs, nargs + nstatics)))
+        return fn
+
     def grad_fn_name(self, node):
         g = self.grad_fn
         if g is None:

@@ -44,26 +44,29 @@ class Recorder:
 
 
 class Provider:
-    """Tracing: hand out tracer-backed tensors from the program's input `values`, in the order
-    the discovery recorded; a different order of reads is noted and the step retraced."""
+    """Tracing: hand out tracer-backed tensors from the program's input `values` (a float64
+    vector with some slack), one position per number in the order the step reads them; the
+    reads seen become the call order. More reads than positions → the step is retraced."""
 
-    def __init__(self, expected, values):
-        self.expected, self.values = expected, values
+    def __init__(self, values):
+        self.values, self.capacity = values, values.shape[0]
         self.seen, self.pos = [], 0
-        self.mismatch = False
+        self.overflow = False
 
     def __call__(self, container, key, value):
         from .._creation import wrap_value
 
-        k = len(self.seen)
-        self.seen.append((container, key))
-        if k >= len(self.expected) or self.expected[k][0] is not container or self.expected[k][1] != key:
-            self.mismatch = True
+        n = len(value) if isinstance(value, (tuple, list)) else 1
+        if self.pos + n > self.capacity:
+            self.overflow = True
             return value
-        if isinstance(value, (tuple, list)):
-            n = len(value)
-            out = tuple(wrap_value(self.values[self.pos + i]) for i in range(n))
-            self.pos += n
-            return out
-        self.pos += 1
-        return wrap_value(self.values[self.pos - 1])
+        self.seen.append((container, key))
+        out = tuple(wrap_value(self.values[self.pos + i]) for i in range(n))
+        self.pos += n
+        return out if isinstance(value, (tuple, list)) else out[0]
+
+
+def padded(pairs, capacity):
+    """The current values of `pairs`, zero-padded to the program's live-input length."""
+    vals = read(pairs)
+    return vals + [0.0] * (capacity - len(vals))

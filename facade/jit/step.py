@@ -93,9 +93,9 @@ class _Entry:
         self.out_tree = None
         self.fn = None
         self.touched_outside = []
-        self.live = []
-        self.live_mismatch = False
-        self.live_seen = []
+        self.live = []  # (container, key) read through jit.live, in program-input order
+        self.live_capacity = 0
+        self.live_overflow = False
 
 
 class Jitted:
@@ -175,22 +175,26 @@ class Jitted:
         result_ids = {id(t) for t in jax.tree_util.tree_leaves(result, is_leaf=lambda x: isinstance(x, _dispatch.Tensor))}
         created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids and id(t) not in result_ids]
         self._state = _storage_tensors(touched + created)
+        # an eager step ends with its state computed: the trace then starts from concrete values
+        _engine.evaluate([t._storage.node for t in self._state if t._storage.node.value is None])
         return result
 
     # ---- 2. trace ----------------------------------------------------------------------
     def _trace(self, args, kwargs):
+        slack = 16
         for _ in range(4):
             entry = _Entry(list(self._state))
+            entry.live_capacity = len(_live.read(self._live)) + slack
             result = self._trace_once(entry, args, kwargs)
-            if not entry.touched_outside and not entry.live_mismatch:
+            if not entry.touched_outside and not entry.live_overflow:
                 entry.last_result = result
                 return entry
-            if entry.live_mismatch:
-                self._live = entry.live_seen
             self._state = _storage_tensors(self._state + entry.touched_outside)
+            slack *= 4
         raise JitError("facade.jit: the set of tensors the function uses did not settle after 4 traces")
 
     def _trace_once(self, entry, args, kwargs):
+        """Trace fn with the state as inputs (lower, no execution), then compile and run it once."""
         T = _dispatch.Tensor
         state = entry.state
         state_ids = {id(t._storage) for t in state}
@@ -201,12 +205,11 @@ class Jitted:
         kw_pos = [k for k in sorted(kwargs) if isinstance(kwargs[k], T)]
         _engine.evaluate([n for n in originals if n.value is None])
         before_ids = {id(t) for t in _live_tensors()}
-
-        entry.live = list(self._live)
+        all_args = list(args) + list(kwargs.values())
 
         def traced(state_vals, arg_vals, key, live_vals):
             tracker = _Tracker()
-            provider = _live.Provider(entry.live, live_vals)
+            provider = _live.Provider(live_vals)
             for t, v in zip(state, state_vals):
                 t._storage.set(_source(v, t._storage.node))
             call_args, call_kwargs = list(args), dict(kwargs)
@@ -220,11 +223,10 @@ class Jitted:
                 out = self.fn(*call_args, **call_kwargs)
             finally:
                 TRACKING[0] = _live._MODE[0] = None
-            entry.live_mismatch = provider.mismatch or len(provider.seen) != len(entry.live)
-            entry.live_seen = provider.seen
+            entry.live, entry.live_overflow = provider.seen, provider.overflow
             entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
                                      and id(t) in before_ids and not is_tracer(t._storage.node.value)
-                                     and not any(t is a for a in list(args) + list(kwargs.values()))]
+                                     and not any(t is a for a in all_args)]
             out_leaves, entry.out_tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, T))
             entry.out_kinds = [isinstance(o, T) for o in out_leaves]
             final = [t._storage.node for t in state]
@@ -240,29 +242,28 @@ class Jitted:
             return ([n.value for n in final], [n.value for n in grad_nodes], [n.value for n in out_nodes],
                     _random._STATE["key"])
 
-        donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
-        entry.fn = jax.jit(traced, donate_argnums=donate)
-        key_before = _random._STATE["key"]
-        try:
-            outs = entry.fn(*self._inputs(entry, args, kwargs))
-        except Exception:
+        def restore():
             for t, n in zip(state, originals):  # leave the program's tensors as they were
                 t._storage.set(n)
             for t, g in zip(state, grads_before):
                 t._grad = g
+            for t, v in zip(state, versions_before):  # the trace's own writes are replayed by _write_back
+                t._vc[0] = v
             _random._STATE["key"] = key_before
-            raise
-        _engine._STATS["compiles"] += 1
-        for t, v in zip(state, versions_before):  # the trace's own writes are replayed by _write_back
-            t._vc[0] = v
-        if entry.touched_outside or entry.live_mismatch:
-            for t, n in zip(state, originals):
-                t._storage.set(n)
-            for t, g in zip(state, grads_before):
-                t._grad = g
-            _random._STATE["key"] = key_before
+
+        donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
+        key_before = _random._STATE["key"]
+        entry.live = list(self._live)
+        try:
+            lowered = jax.jit(traced, donate_argnums=donate).lower(*self._inputs(entry, args, kwargs))
+        finally:
+            restore()
+        if entry.touched_outside or entry.live_overflow:
             return None
-        return self._write_back(entry, outs)
+        entry.fn = lowered.compile()
+        _engine._STATS["compiles"] += 1
+        self._live = entry.live
+        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))
 
     # ---- 3. steady state -----------------------------------------------------------------
     def _inputs(self, entry, args, kwargs):
@@ -278,7 +279,7 @@ class Jitted:
         if key is None:
             _random.manual_seed(_random._STATE["seed"])
             key = _random._STATE["key"]
-        return state_vals, arg_vals, key, np.asarray(_live.read(entry.live), np.float64)
+        return state_vals, arg_vals, key, np.asarray(_live.padded(entry.live, entry.live_capacity), np.float64)
 
     def _run(self, entry, args, kwargs):
         return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))
