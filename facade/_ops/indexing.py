@@ -16,11 +16,20 @@ from .shape import SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
 
+def _freeze(item):
+    """An index item as a hashable static: slices become ("slice", start, stop, step)."""
+    return ("slice", item.start, item.stop, item.step) if isinstance(item, slice) else item
+
+
+def _key(spec, tensors):
+    """The JAX index for a frozen spec: "t" marks where the next index tensor goes."""
+    it = iter(tensors)
+    return tuple(next(it) if s == "t" else slice(*s[1:]) if isinstance(s, tuple) else s for s in spec)
+
+
 def _index_impl(x, *rest):
     *idx, spec = rest
-    it = iter(idx)
-    key = tuple(next(it) if s == "t" else s for s in spec)
-    return x[key]
+    return x[_key(spec, idx)]
 
 
 INDEX = defop("index", _index_impl, grad_fn="IndexBackward0", saves=False)
@@ -28,8 +37,8 @@ INDEX = defop("index", _index_impl, grad_fn="IndexBackward0", saves=False)
 
 def _index_put_impl(x, v, *rest):
     *idx, spec, accumulate, dt = rest
-    it = iter(idx)
-    key = tuple(next(it) if s == "t" else s for s in spec)
+    key = _key(spec, idx)
+    x = jnp.asarray(x)  # a leaf's value may be a numpy array, which has no .at
     v = v.astype(dt) if hasattr(v, "astype") else jnp.asarray(v, dt)
     return x.at[key].add(v) if accumulate else x.at[key].set(v)
 
@@ -136,7 +145,7 @@ def _int(i):
 
 
 def _advanced_spec(x, advanced):
-    spec = [slice(None)] * x.ndim
+    spec = [_freeze(slice(None))] * x.ndim
     tensors = []
     for dim, t in advanced:
         size = x.shape[dim]
@@ -191,7 +200,7 @@ def index_put_(self, indices, values, accumulate=False):
         if i is None:
             raise IndexError("None is not supported in index assignment by facade")
         if isinstance(i, slice):
-            spec.append(i)
+            spec.append(_freeze(i))
         elif is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2):
             spec.append("t")
             tensors.append((dim, i))
@@ -225,6 +234,7 @@ MASKED_FILL = defop("masked_fill", lambda x, m, v, dt: jnp.where(m, jnp.asarray(
 
 
 def _scatter_impl(x, idx, src, d, reduce, dt):
+    x = jnp.asarray(x)  # a leaf's value may be a numpy array, which has no .at
     src = src.astype(dt) if hasattr(src, "astype") else jnp.asarray(src, dt)
     src = jnp.broadcast_to(src, idx.shape)
     grid = list(jnp.meshgrid(*[jnp.arange(s) for s in idx.shape], indexing="ij"))
