@@ -40,7 +40,8 @@ def _sum_dtype(x, dtype):
 def _dims(x, dim):
     if isinstance(dim, (list, tuple)) and len(dim) == 0:
         return None
-    return dims_arg(dim, x.ndim)
+    dims = dims_arg(dim, x.ndim)
+    return () if dims is not None and x.ndim == 0 else dims  # a 0-d tensor accepts dim 0 / -1: reduce nothing
 
 
 @export("sum")
@@ -55,7 +56,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 @export("prod")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    dims = None if dim is None else (wrap_dim(dim, input.ndim),)
+    dims = None if dim is None else _dims(input, wrap_dim(dim, input.ndim))
     return record(PROD, (input,), (dims, bool(keepdim), _sum_dtype(input, dtype).np))
 
 
@@ -142,6 +143,8 @@ def _full_extreme(x, fn):
 
 
 def _dim_extreme(x, dim, keep, arg):
+    if x.ndim == 0:
+        return x, jnp.zeros((), jnp.int64)
     idx = arg(x, axis=dim, keepdims=True)
     vals = jnp.take_along_axis(x, idx, axis=dim)  # gradient to the returned index only
     if not keep:
@@ -178,6 +181,8 @@ def _argext(x, d, k, fn):
     if d is None:
         r = fn(x.reshape(-1), 0, True).reshape(())
         return (r.reshape((1,) * x.ndim) if k else r).astype(jnp.int64)
+    if x.ndim == 0:
+        return jnp.zeros((), jnp.int64)
     r = fn(x, d, True)
     return (r if k else jnp.squeeze(r, d)).astype(jnp.int64)
 
@@ -331,9 +336,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 # ---- scans -----------------------------------------------------------------------------
-CUMSUM = defop("cumsum", lambda x, d, dt: jnp.cumsum(cast(x, dt), axis=d), grad_fn="CumsumBackward0", saves=False)
-CUMPROD = defop("cumprod", lambda x, d, dt: jnp.cumprod(cast(x, dt), axis=d), grad_fn="CumprodBackward0")
-LOGCUMSUMEXP = defop("logcumsumexp", lambda x, d: jax.lax.cumlogsumexp(x, axis=d), grad_fn="LogcumsumexpBackward0")
+def _scan(fn):
+    """A scan along dim d that treats a 0-d tensor as one element (PyTorch accepts dim 0 / -1 there)."""
+    def impl(x, d):
+        return fn(x, d) if jnp.ndim(x) else fn(jnp.reshape(x, (1,)), 0).reshape(())
+
+    return impl
+
+
+_cumsum = _scan(lambda x, d: jnp.cumsum(x, axis=d))
+_cumprod = _scan(lambda x, d: jnp.cumprod(x, axis=d))
+_logcumsumexp = _scan(lambda x, d: jax.lax.cumlogsumexp(x, axis=d))
+CUMSUM = defop("cumsum", lambda x, d, dt: _cumsum(cast(x, dt), d), grad_fn="CumsumBackward0", saves=False)
+CUMPROD = defop("cumprod", lambda x, d, dt: _cumprod(cast(x, dt), d), grad_fn="CumprodBackward0")
+LOGCUMSUMEXP = defop("logcumsumexp", lambda x, d: _logcumsumexp(x, d), grad_fn="LogcumsumexpBackward0")
 
 
 @export("cumsum", inplace_names=("cumsum_",))
