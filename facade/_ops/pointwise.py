@@ -154,19 +154,22 @@ ADD_ALPHA = defop("add_alpha", lambda a, b, c, dt: cast(a, dt) + cast(c, dt) * c
 SUB = defop("sub", lambda a, b, dt: cast(a, dt) - cast(b, dt), grad_fn="SubBackward0", saves=False)
 SUB_ALPHA = defop("sub_alpha", lambda a, b, c, dt: cast(a, dt) - cast(c, dt) * cast(b, dt), grad_fn="SubBackward0", saves=False)
 RSUB = defop("rsub", lambda a, b, dt: cast(b, dt) - cast(a, dt), grad_fn="RsubBackward1", saves=False)
-MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0")
-DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0")
+MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0", saves="in")
+DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="in")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), grad_fn="RemainderBackward0", saves=False)
 FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), grad_fn="FmodBackward0", saves=False)
 POW = defop("pow", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn=lambda n: _pow_name(n))
-ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0")
-MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0")
-MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0")
+# x ** 2: PyTorch saves only the base (a tensor exponent also saves the result)
+POW_SCALAR = defop("pow_scalar", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn="PowBackward0", saves="in")
+ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0", saves="in")
+MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0", saves="in")
+MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0", saves="in")
 HYPOT = defop("hypot", lambda a, b, dt: jnp.hypot(cast(a, dt), cast(b, dt)), grad_fn="HypotBackward0")
 COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)), grad_fn="CopysignBackward0")
-XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), grad_fn="XlogyBackward0")
+XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), grad_fn="XlogyBackward0",
+              saves="in")
 
 
 def _div_trunc(a, b):
@@ -293,7 +296,7 @@ def fmod(input, other):
 
 @export("pow", inplace_names=("pow_",))
 def pow(input, exponent):  # noqa: A001
-    return _binary(POW, input, exponent)
+    return _binary(POW if is_tensor(operand(exponent)) else POW_SCALAR, input, exponent)
 
 
 @export("float_power", inplace_names=("float_power_",))
@@ -301,7 +304,7 @@ def float_power(input, exponent):
     input, exponent = operand(input), operand(exponent)
     cplx = any((is_tensor(x) and x.dtype.is_complex) or isinstance(x, complex) for x in (input, exponent))
     d = _dtype.complex128 if cplx else _dtype.float64
-    return record(POW, (input, exponent), (d.np,))
+    return record(POW if is_tensor(exponent) else POW_SCALAR, (input, exponent), (d.np,))
 
 
 for _name, _op in (("atan2", ATAN2), ("maximum", MAXIMUM), ("minimum", MINIMUM), ("hypot", HYPOT),
@@ -398,7 +401,7 @@ def _clamp_name(node):
     return "ClampBackward1" if all(a.op is SCALAR for a in given) else "ClampBackward0"
 
 
-CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name)
+CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name, saves="in")
 
 
 @export("clamp", "clip", inplace_names=("clamp_", "clip_"))
@@ -417,7 +420,7 @@ export("clamp_max", inplace_names=("clamp_max_",))(lambda input, max: clamp(inpu
 
 
 # ---- where / lerp / addcmul ------------------------------------------------------------
-WHERE = defop("where", lambda c, a, b, dt: jnp.where(c, cast(a, dt), cast(b, dt)), grad_fn="WhereBackward0")
+WHERE = defop("where", lambda c, a, b, dt: jnp.where(c, cast(a, dt), cast(b, dt)), grad_fn="WhereBackward0", saves="in")
 
 
 @export("where", method=False)
@@ -436,7 +439,8 @@ def _where_method(self, condition, other):
 
 _METHODS["where"] = _where_method
 
-LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), grad_fn="LerpBackward0")
+LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), grad_fn="LerpBackward0",
+             saves="in")
 
 
 @export("lerp", inplace_names=("lerp_",))
@@ -445,8 +449,10 @@ def lerp(input, end, weight):
     return record(LERP, (input, end, weight), (promote(input, end).np,))
 
 
-ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt), grad_fn="AddcmulBackward0")
-ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt), grad_fn="AddcdivBackward0")
+ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt),
+                grad_fn="AddcmulBackward0", saves="in")
+ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt),
+                grad_fn="AddcdivBackward0", saves="in")
 
 
 @export("addcmul", inplace_names=("addcmul_",))
