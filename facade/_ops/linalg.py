@@ -34,14 +34,16 @@ def _matmul_name(node):
     return "UnsafeViewBackward0" if rb >= 3 else "ViewBackward0"
 
 
-MATMUL = defop("matmul", _mm, grad_fn=_matmul_name)
-MM = defop("mm", _mm, grad_fn="MmBackward0")
-BMM = defop("bmm", _mm, grad_fn="BmmBackward0")
-MV = defop("mv", _mm, grad_fn="MvBackward0")
-DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0")
-OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0")
-ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0")
-ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0")
+MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="in")
+MM = defop("mm", _mm, grad_fn="MmBackward0", saves="in")
+BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="in")
+MV = defop("mv", _mm, grad_fn="MvBackward0", saves="in")
+DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0", saves="in")
+OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="in")
+ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0",
+              saves="in")
+ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0",
+              saves="in")
 
 
 def _dtype_check(a, b, name="expected"):
@@ -158,7 +160,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return record(ADDMM, (input, mat1, mat2, beta, alpha), (d.np,))
 
 
-EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0")
+EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0", saves="in")
 
 
 @export("einsum", method=False)
