@@ -27,8 +27,10 @@ SUM = defop("sum", lambda x, dims, keep, dt: jnp.sum(cast(x, dt), axis=dims, kee
 MEAN = defop("mean", lambda x, dims, keep, dt: jnp.mean(cast(x, dt), axis=dims, keepdims=keep), grad_fn=_mean_name, saves=False)
 PROD = defop("prod", lambda x, dims, keep, dt: jnp.prod(cast(x, dt), axis=dims, keepdims=keep),
              grad_fn=lambda n: "ProdBackward0" if n.statics[0] is None else "ProdBackward1")
-NANSUM = defop("nansum", lambda x, dims, keep, dt: jnp.nansum(cast(x, dt), axis=dims, keepdims=keep), grad_fn="NansumBackward0")
-NANMEAN = defop("nanmean", lambda x, dims, keep, dt: jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep), grad_fn="DivBackward0")
+NANSUM = defop("nansum", lambda x, dims, keep, dt: jnp.nansum(cast(x, dt), axis=dims, keepdims=keep), grad_fn="NansumBackward0",
+                saves="in")
+NANMEAN = defop("nanmean", lambda x, dims, keep, dt: jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep), grad_fn="DivBackward0",
+                 saves="in")
 
 
 def _sum_dtype(x, dtype):
@@ -86,7 +88,7 @@ def _var(x, dims, correction, keep):
     return jnp.var(x, axis=dims, ddof=correction, keepdims=keep)
 
 
-VAR = defop("var", lambda x, dims, c, keep: _var(x, dims, c, keep), grad_fn=lambda n: "VarBackward0")
+VAR = defop("var", lambda x, dims, c, keep: _var(x, dims, c, keep), grad_fn="VarBackward0", saves="in")
 STD = defop("std", lambda x, dims, c, keep: jnp.sqrt(_var(x, dims, c, keep)), grad_fn=lambda n: "StdBackward0")
 
 
@@ -169,8 +171,10 @@ def _nan_argmin(x, axis, keepdims):
 
 MAX_ALL = defop("max_all", lambda x: jnp.max(x), grad_fn="MaxBackward1")
 MIN_ALL = defop("min_all", lambda x: jnp.min(x), grad_fn="MinBackward1")
-MAX_DIM = defop("max_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmax), grad_fn="MaxBackward0", nout=2)
-MIN_DIM = defop("min_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmin), grad_fn="MinBackward0", nout=2)
+# PyTorch saves only the indices; a table op saves all its outputs or none, so none:
+# changing the values in place before backward is allowed, as in PyTorch
+MAX_DIM = defop("max_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmax), grad_fn="MaxBackward0", nout=2, saves=False)
+MIN_DIM = defop("min_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmin), grad_fn="MinBackward0", nout=2, saves=False)
 AMAX = defop("amax", lambda x, d, k: jnp.max(x, axis=d, keepdims=k), grad_fn="AmaxBackward0")
 AMIN = defop("amin", lambda x, d, k: jnp.min(x, axis=d, keepdims=k), grad_fn="AminBackward0")
 ARGMAX = defop("argmax", lambda x, d, k: _argext(x, d, k, _nan_argmax), differentiable=False, saves=False)
