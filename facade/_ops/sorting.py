@@ -45,7 +45,9 @@ def _sort(x, d, descending, stable):
     return jnp.take_along_axis(x, idx, d), idx.astype(jnp.int64)
 
 
-SORT = defop("sort", _sort, grad_fn="SortBackward0", nout=2)
+# PyTorch saves only the indices; a table op saves all its outputs or none, so none:
+# changing the values in place before backward is allowed, as in PyTorch
+SORT = defop("sort", _sort, grad_fn="SortBackward0", nout=2, saves=False)
 
 
 @export("sort")
@@ -68,7 +70,7 @@ def _topk(x, k, d, largest):
     return vals[tuple(sl)], idx[tuple(sl)]
 
 
-TOPK = defop("topk", _topk, grad_fn="TopkBackward0", nout=2)
+TOPK = defop("topk", _topk, grad_fn="TopkBackward0", nout=2, saves=False)
 
 
 @export("topk")
