@@ -227,8 +227,8 @@ def index_put(input, indices, values, accumulate=False):
 
 
 # ---- gather / scatter / index_select / masked ------------------------------------------
-GATHER = defop("gather", lambda x, i, d: jnp.take_along_axis(x, i, axis=d), grad_fn="GatherBackward0")
-INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0")
+GATHER = defop("gather", lambda x, i, d: jnp.take_along_axis(x, i, axis=d), grad_fn="GatherBackward0", saves="in")
+INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0", saves="in")
 MASKED_FILL = defop("masked_fill", lambda x, m, v, dt: jnp.where(m, jnp.asarray(v).astype(dt) if not hasattr(v, "astype") else v.astype(dt), x),
                     grad_fn="MaskedFillBackward0", saves=False)
 
