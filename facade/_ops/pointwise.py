@@ -158,8 +158,10 @@ MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackw
 DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="in")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
-REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), grad_fn="RemainderBackward0", saves=False)
-FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), grad_fn="FmodBackward0", saves=False)
+REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), saves=False,
+                  grad_fn=lambda n: _by_operands(n, "RemainderBackward0", "RemainderBackward1"))
+FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), saves=False,
+             grad_fn=lambda n: _by_operands(n, "FmodBackward0", "FmodBackward1"))
 POW = defop("pow", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn=lambda n: _pow_name(n))
 # x ** 2: PyTorch saves only the base (a tensor exponent also saves the result)
 POW_SCALAR = defop("pow_scalar", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn="PowBackward0", saves="in")
@@ -167,9 +169,26 @@ ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), g
 MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0", saves="in")
 MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0", saves="in")
 HYPOT = defop("hypot", lambda a, b, dt: jnp.hypot(cast(a, dt), cast(b, dt)), grad_fn="HypotBackward0")
-COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)), grad_fn="CopysignBackward0")
-XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), grad_fn="XlogyBackward0",
-              saves="in")
+COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)),
+                 grad_fn=lambda n: _by_operands(n, "CopysignBackward1", "CopysignBackward0"))
+XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), saves="in",
+              grad_fn=lambda n: "XlogyBackward1" if n.args[0].op is SCALAR else _by_operands(n, "XlogyBackward2", "XlogyBackward0"))
+# fmax / fmin ignore NaN; at a tie the gradient goes to the first operand, as in PyTorch
+FMAX = defop("fmax", lambda a, b, dt: _fmax(cast(a, dt), cast(b, dt)), grad_fn="FmaxBackward0", saves="in")
+FMIN = defop("fmin", lambda a, b, dt: _fmin(cast(a, dt), cast(b, dt)), grad_fn="FminBackward0", saves="in")
+
+
+def _by_operands(node, scalar_other, tensor_other):
+    """grad_fn name by whether the second operand is a Python number or a tensor."""
+    return scalar_other if node.args[1].op is SCALAR else tensor_other
+
+
+def _fmax(a, b):
+    return jnp.where((a >= b) | jnp.isnan(b), a, b)
+
+
+def _fmin(a, b):
+    return jnp.where((a <= b) | jnp.isnan(b), a, b)
 
 
 def _div_trunc(a, b):
@@ -307,15 +326,33 @@ def float_power(input, exponent):
     return record(POW if is_tensor(exponent) else POW_SCALAR, (input, exponent), (d.np,))
 
 
+def tensor_other(name, fn, inplace_names=()):
+    """Export fn(input, other) where PyTorch requires `other` to be a tensor, with its TypeError for a
+    number ("position 2" for torch.name, "position 1" for the method)."""
+    def checked(position):
+        def frontend(input, other):
+            if not is_tensor(other):
+                raise TypeError(f"{name}(): argument 'other' (position {position}) must be Tensor, not "
+                                f"{type(other).__name__}")
+            return fn(input, other)
+
+        return frontend
+
+    export(name, method=False)(checked(2))
+    export(name, function=False, inplace_names=inplace_names)(checked(1))
+
+
 for _name, _op in (("atan2", ATAN2), ("maximum", MAXIMUM), ("minimum", MINIMUM), ("hypot", HYPOT),
-                   ("copysign", COPYSIGN), ("xlogy", XLOGY)):
+                   ("copysign", COPYSIGN), ("xlogy", XLOGY), ("arctan2", ATAN2), ("fmax", FMAX), ("fmin", FMIN)):
     def _make(op, float_out):
         return lambda input, other: _binary(op, input, other, float_out=float_out)
 
-    export(_name, inplace_names=(_name + "_",))(_make(_op, _name in ("atan2", "hypot", "copysign", "xlogy")))
-export("arctan2", inplace_names=("arctan2_",))(lambda input, other: _binary(ATAN2, input, other, float_out=True))
-export("fmax")(lambda input, other: _binary(MAXIMUM, input, other))
-export("fmin")(lambda input, other: _binary(MINIMUM, input, other))
+    _fn = _make(_op, _name in ("atan2", "arctan2", "hypot", "copysign", "xlogy"))
+    _inplace = () if _name in ("fmax", "fmin") else (_name + "_",)
+    if _name in ("copysign", "xlogy"):  # these take numbers too
+        export(_name, inplace_names=_inplace)(_fn)
+    else:
+        tensor_other(_name, _fn, _inplace)
 
 # ---- comparisons and logical ops -------------------------------------------------------
 _CMP = {"eq": jnp.equal, "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
@@ -344,7 +381,10 @@ def _cmp_family(name, fn):
         return write_result(self, node)
 
     names = (name,) + _CMP_ALIASES.get(name, ())
-    export(*names)(frontend)
+    if name.startswith("logical_"):
+        tensor_other(name, frontend)
+    else:
+        export(*names)(frontend)
     for n in names:
         _METHODS[n + "_"] = inplace_cmp
     return frontend
@@ -439,8 +479,8 @@ def _where_method(self, condition, other):
 
 _METHODS["where"] = _where_method
 
-LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), grad_fn="LerpBackward0",
-             saves="in")
+LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), saves="in",
+             grad_fn=lambda n: "LerpBackward0" if n.args[2].op is SCALAR else "LerpBackward1")
 
 
 @export("lerp", inplace_names=("lerp_",))

@@ -68,7 +68,9 @@ def _convert(T, x, requires_grad):
         x = np.array(x.detach().numpy())
     if not isinstance(x, np.ndarray):
         return x
-    t = T.tensor(x)
+    from ._op_spec import _tensor
+
+    t = _tensor(T, x)
     if requires_grad is not False and t.dtype.is_floating_point:
         t.requires_grad_()
     return t
@@ -96,7 +98,13 @@ def _is_tensor(x):
 
 
 def _numpy(t):
-    return np.array(t.detach().cpu().numpy())
+    t = t.detach().cpu()
+    if str(t.dtype) == "torch.bfloat16":
+        t = t.float()
+    try:
+        return np.array(t.numpy(force=True))  # torch: also reads its lazy zero tensors
+    except TypeError:
+        return np.array(t.numpy())
 
 
 class _Diff:
