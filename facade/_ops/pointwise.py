@@ -27,7 +27,8 @@ def _abs(x):
 
 
 def _relu(x):
-    return jnp.where(x > 0, x, jnp.zeros((), x.dtype))  # d/dx = 0 at 0, as in PyTorch
+    # d/dx = 0 at 0, as in PyTorch, and relu(-0.) is -0.
+    return jnp.where(x > 0, x, lax.stop_gradient(jnp.where(x == 0, x, jnp.zeros((), x.dtype))))
 
 
 def _sign(x):
@@ -208,8 +209,22 @@ def _remainder(a, b):
 
 def _pow(a, b):
     if jnp.issubdtype(a.dtype, jnp.integer):
-        return lax.integer_pow(a, int(b)) if isinstance(b, int) else jnp.power(a, b)
+        return _int_pow(a, b)
+    if jnp.issubdtype(a.dtype, jnp.complexfloating):
+        return jnp.power(a, b)
+    # PyTorch's gradients where JAX's are NaN: none into the base where the exponent is 0, none into
+    # the exponent where the base is 0 and the exponent >= 0
+    b = jnp.where((a == 0) & (b >= 0), lax.stop_gradient(b), b)
+    a = jnp.where(b == 0, lax.stop_gradient(a), a)
     return jnp.power(a, b)
+
+
+def _int_pow(a, b):
+    """Integer power; a negative exponent gives PyTorch's integer results (0, except for bases 1 and -1)."""
+    pos = jnp.power(a, jnp.maximum(b, 0))
+    one = jnp.ones_like(a)
+    neg = jnp.where(a == 1, one, jnp.where(a == -1, jnp.where(b % 2 == 0, one, -one), jnp.zeros_like(a)))
+    return jnp.where(b >= 0, pos, neg)
 
 
 def _pow_name(node):
@@ -315,7 +330,11 @@ def fmod(input, other):
 
 @export("pow", inplace_names=("pow_",))
 def pow(input, exponent):  # noqa: A001
-    return _binary(POW if is_tensor(operand(exponent)) else POW_SCALAR, input, exponent)
+    exponent = operand(exponent)
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and is_tensor(input) \
+            and input.dtype.category < 2:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _binary(POW if is_tensor(exponent) else POW_SCALAR, input, exponent)
 
 
 @export("float_power", inplace_names=("float_power_",))
