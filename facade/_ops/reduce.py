@@ -89,7 +89,13 @@ def _var(x, dims, correction, keep):
 
 
 VAR = defop("var", lambda x, dims, c, keep: _var(x, dims, c, keep), grad_fn="VarBackward0", saves="in")
-STD = defop("std", lambda x, dims, c, keep: jnp.sqrt(_var(x, dims, c, keep)), grad_fn=lambda n: "StdBackward0")
+STD = defop("std", lambda x, dims, c, keep: _safe_sqrt(_var(x, dims, c, keep)), grad_fn="StdBackward0")
+
+
+def _safe_sqrt(v):
+    """sqrt whose gradient at 0 is 0 (PyTorch's std backward), not inf."""
+    zero = v == 0
+    return jnp.where(zero, jnp.zeros_like(v), jnp.sqrt(jnp.where(zero, jnp.ones_like(v), v)))
 
 
 def _correction(unbiased, correction):
@@ -315,8 +321,7 @@ def _abs_pgrad(x):
     return x
 
 
-NORM = defop("norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k),
-             grad_fn=lambda n: "NormBackward1" if n.statics[1] is not None else "NormBackward0")
+NORM = defop("norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k), grad_fn="LinalgVectorNormBackward0")
 LINALG_VECTOR_NORM = defop("linalg_vector_norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k), grad_fn="LinalgVectorNormBackward0")
 
 
