@@ -70,15 +70,28 @@ def write_result(self, out_node):
             f"output with shape {list(shape)} doesn't match the broadcast shape {list(out_node.shape)}"
         )
     dt = self._node().dtype
+    op_node = out_node
     if out_node.dtype is not dt:
         if not can_cast(out_node.dtype, dt):
             raise RuntimeError(f"result type {type_name(out_node.dtype)} can't be cast to the desired output type {type_name(dt)}")
         out_node = record_node(TO_DTYPE, (out_node,), (dt.np,))
     self._set_node(out_node)
-    saved = out_node.saved
-    if saved:  # the op's own write must not count as a later modification
-        out_node.saved = tuple((vc, vc[0] if vc is self._vc else v, a) for vc, v, a in saved)
+    if op_node.saved:
+        op_node.saved = _inplace_saved(self, op_node)
     return self
+
+
+def _inplace_saved(self, op_node):
+    """What an in-place op saves, as PyTorch: not its input `self` (the tape keeps the old value, as
+    PyTorch's saved copy does, so later writes to self are fine), but its output, which is self from
+    now on (a later write to self before backward raises)."""
+    out = []
+    for vc, version, node in op_node.saved:
+        if node is op_node:
+            out.append((self._vc, self._vc[0], node))
+        elif vc is not self._vc:
+            out.append((vc, version, node))
+    return tuple(out)
 
 
 def inplace(fn, name=None):
