@@ -21,6 +21,11 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck and gradgradcheck when a check fails."""
 
 
+def _differentiable(out):
+    """Whether gradcheck differentiates this output: it requires grad and is floating point (or complex)."""
+    return out.requires_grad and (out.dtype.is_floating_point or out.dtype.is_complex)
+
+
 def _as_tuple(x):
     return tuple(x) if isinstance(x, (list, tuple)) else (x,)
 
@@ -140,7 +145,7 @@ def _analytical(problem, check_grad_dtypes, nondet_tol):
     sizes = [x.numel() for x in problem.diff_inputs()]
     jac = [[np.zeros((n, o.numel())) for o in problem.outputs] for n in sizes]
     for j, out in enumerate(problem.outputs):
-        if not out.requires_grad:
+        if not _differentiable(out):
             continue
         for e in range(out.numel()):
             onehot = np.zeros(tuple(out.shape))
@@ -180,13 +185,13 @@ def _mismatch_message(problem, k, j, num, ana):
     return (f"Jacobian mismatch for output {j} with respect to input {k},\n"
             f"numerical:{_show(num, out.dtype)}\nanalytical:{_show(ana, x.dtype)}\n\n"
             f"The largest difference is for input {k} element {_element(tuple(x.shape), r)} and output {j} element "
-            f"{_element(tuple(out.shape), c)}: numerical {num[r, c]!r}, analytical {ana[r, c]!r}.\n")
+            f"{_element(tuple(out.shape), c)}: numerical {float(num[r, c])!r}, analytical {float(ana[r, c])!r}.\n")
 
 
 def _check_nondifferentiable_outputs(problem, num, atol):
     for k in range(len(problem.wrt)):
         for j, out in enumerate(problem.outputs):
-            if not out.requires_grad and not np.allclose(num[k][j], 0.0, rtol=0.0, atol=atol):
+            if not _differentiable(out) and not np.allclose(num[k][j], 0.0, rtol=0.0, atol=atol):
                 raise GradcheckError("Numerical gradient for function expected to be zero")
 
 
@@ -195,7 +200,7 @@ def _slow_check(problem, eps, atol, rtol, check_grad_dtypes, nondet_tol):
     _check_nondifferentiable_outputs(problem, num, atol)
     ana = _analytical(problem, check_grad_dtypes, nondet_tol)
     for j, out in enumerate(problem.outputs):
-        if not out.requires_grad:
+        if not _differentiable(out):
             continue
         for k in range(len(problem.wrt)):
             if not _close(ana[k][j], num[k][j], rtol, atol):
@@ -214,7 +219,7 @@ def _fast_check(problem, eps, atol, rtol, check_grad_dtypes, nondet_tol):
     u = [_unit(rng, tuple(o.shape)) for o in problem.outputs]
     num = _directional(problem, eps, v)
     for j, out in enumerate(problem.outputs):
-        if not out.requires_grad:
+        if not _differentiable(out):
             if any(not np.allclose(num[k][j], 0.0, rtol=0.0, atol=atol) for k in range(len(v))):
                 raise GradcheckError("Numerical gradient for function expected to be zero")
             continue
@@ -242,7 +247,7 @@ def _fast_message(problem, k, j, n, a, eps, check_grad_dtypes, nondet_tol):
 def _check_undefined_grad(problem):
     """Zero grad_outputs (PyTorch's stand-in for undefined ones) must give zero input gradients."""
     for j, out in enumerate(problem.outputs):
-        if not out.requires_grad:
+        if not _differentiable(out):
             continue
         for g in _grad_values(_backward(problem, j, np.zeros(tuple(out.shape))), problem):
             if np.any(g != 0):
@@ -302,7 +307,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     _unsupported(check_fwd_over_rev, False)
     inputs = _as_tuple(inputs)
     problem = _Problem(func, inputs)
-    outs = [o for o in problem.outputs if o.requires_grad]
+    outs = [o for o in problem.outputs if _differentiable(o)]
     if grad_outputs is None:
         grad_outputs = tuple(_random_like(o, seed) for seed, o in enumerate(outs))
     grad_outputs = _as_tuple(grad_outputs)
@@ -311,7 +316,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     def first_derivative(*args):
         ins, gos = args[:n], args[n:]
         wrt = [x for x in ins if _is_tensor(x) and x.requires_grad]
-        outputs = [o for o in _as_tuple(func(*ins)) if _is_tensor(o) and o.requires_grad]
+        outputs = [o for o in _as_tuple(func(*ins)) if _is_tensor(o) and _differentiable(o)]
         grads = grad(outputs, wrt, gos, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
