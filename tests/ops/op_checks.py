@@ -80,6 +80,8 @@ def _check_no_grad(case):
     with facade.no_grad():
         result = case.run(facade, tensors)
     for t in outputs(result):
+        if any(t is x for x in tensors):  # an op may return its input itself (flatten of one dim)
+            continue
         assert not t.requires_grad, "an output requires grad under no_grad()"
         assert t.grad_fn is None, f"an output has grad_fn {t.grad_fn} under no_grad()"
 
@@ -98,7 +100,9 @@ def check_gradcheck(case):
 def check_torch(case):
     """Same values, dtypes, gradients, grad_fn names, reprs and errors as PyTorch."""
     tol = {} if case.spec.rtol is None else {"rtol": case.spec.rtol, "atol": case.spec.atol}
-    compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable, **tol)
+    # version counters only where the spec writes in place: elsewhere they are PyTorch internals
+    compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable,
+                       check_version=case.spec.name.endswith(".graph"), **tol)
 
 
 def check_inplace(case):
