@@ -12,6 +12,12 @@ from .frontend import export, wrap_dim
 from .table import defop
 
 
+def _require(args, name, what):
+    """PyTorch's TypeError for a sizes / dims argument left out (x.expand(), x.permute())."""
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{what}"')
+
+
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
         shape = tuple(shape[0])
@@ -42,11 +48,11 @@ UNSAFE_VIEW = defop("unsafe_view", lambda x, shape: jnp.reshape(x, shape), grad_
 
 
 def _keeps_contiguous(op, statics):
-    if op.name in ("view", "squeeze", "unsqueeze"):
+    if op.name in ("view", "squeeze", "unsqueeze", "alias"):
         return True
-    if op.name == "select":
+    if op.name in ("select", "unbind"):
         return statics[0] == 0
-    if op.name == "slice":
+    if op.name in ("slice", "split", "split_with_sizes"):
         return statics[0] == 0 and statics[3] == 1
     return False
 
@@ -74,6 +80,7 @@ def view(self, *shape):
 
 @export("reshape")
 def reshape(input, *shape):
+    _require(shape, "reshape", "shape")
     shape = _infer_shape(_shape_args(shape), input.numel())
     if is_contiguous(input):
         return make_view(input, VIEW, (shape,))
@@ -136,7 +143,8 @@ def unsqueeze(input, dim):
     return make_view(input, UNSQUEEZE, (wrap_dim(dim, input.ndim + 1),))
 
 
-TRANSPOSE = defop("transpose", lambda x, a, b: jnp.swapaxes(x, a, b), grad_fn="TransposeBackward0", saves=False, view=True)
+TRANSPOSE = defop("transpose", lambda x, a, b: jnp.swapaxes(x, a, b) if x.ndim else x, grad_fn="TransposeBackward0",
+                  saves=False, view=True)
 PERMUTE = defop("permute", lambda x, perm: jnp.transpose(x, perm), grad_fn="PermuteBackward0", saves=False, view=True)
 T_OP = defop("t", lambda x: x.T, grad_fn="TBackward0", saves=False, view=True)
 EXPAND = defop("expand", lambda x, shape: jnp.broadcast_to(x, shape), grad_fn="ExpandBackward0", saves=False, view=True)
@@ -146,8 +154,6 @@ EXPAND = defop("expand", lambda x, shape: jnp.broadcast_to(x, shape), grad_fn="E
 def transpose(input, dim0, dim1):
     n = input.ndim
     a, b = wrap_dim(dim0, n), wrap_dim(dim1, n)
-    if n == 0:
-        return make_view(input, VIEW, ((),))
     return make_view(input, TRANSPOSE, (a, b))
 
 
@@ -160,6 +166,7 @@ def t(input):
 
 @export("permute")
 def permute(input, *dims):
+    _require(dims, "permute", "dims")
     dims = _shape_args(dims)
     n = input.ndim
     if len(dims) != n:
@@ -190,6 +197,7 @@ def movedim(input, source, destination):
 
 @export("expand", function=False)
 def expand(self, *sizes):
+    _require(sizes, "expand", "size")
     sizes = _shape_args(sizes)
     shape = tuple(self.shape)
     if len(sizes) < len(shape):
@@ -223,6 +231,12 @@ def broadcast_to(input, size):
 
 SELECT = defop("select", lambda x, d, i: _select(x, d, i), grad_fn="SelectBackward0", saves=False, view=True)
 SLICE = defop("slice", lambda x, d, s, e, st: _slice(x, d, s, e, st), grad_fn="SliceBackward0", saves=False, view=True)
+# the pieces of split / chunk / unbind: the same views, under the grad_fn names PyTorch shows for them
+UNBIND = defop("unbind", lambda x, d, i: _select(x, d, i), grad_fn="UnbindBackward0", saves=False, view=True)
+SPLIT = defop("split", lambda x, d, s, e, st: _slice(x, d, s, e, st), grad_fn="SplitBackward0", saves=False, view=True)
+SPLIT_WITH_SIZES = defop("split_with_sizes", lambda x, d, s, e, st: _slice(x, d, s, e, st),
+                         grad_fn="SplitWithSizesBackward0", saves=False, view=True)
+ALIAS = defop("alias", lambda x: x, grad_fn="AliasBackward0", saves=False, view=True)  # x[...], x[()]
 
 
 def _select(x, d, i):
@@ -276,7 +290,7 @@ def narrow(input, dim, start, length):
 @export("unbind")
 def unbind(input, dim=0):
     d = wrap_dim(dim, input.ndim)
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return tuple(make_view(input, UNBIND, (d, i)) for i in range(input.shape[d]))
 
 
 @export("split")
@@ -298,7 +312,8 @@ def split(tensor, split_size_or_sections, dim=0):
         for s in sections:
             bounds.append((pos, pos + s))
             pos += s
-    return tuple(make_view(tensor, SLICE, (d, a, b, 1)) for a, b in bounds)
+    op = SPLIT if isinstance(split_size_or_sections, int) else SPLIT_WITH_SIZES
+    return tuple(make_view(tensor, op, (d, a, b, 1)) for a, b in bounds)
 
 
 @export("chunk")
@@ -425,6 +440,7 @@ def atleast_2d(input):
 
 @export("flip")
 def flip(input, *dims):
+    _require(dims, "flip", "dims")
     dims = _shape_args(dims)
     return record(FLIP, (input,), (tuple(wrap_dim(d, input.ndim) for d in dims),))
 
@@ -450,6 +466,7 @@ def roll(input, shifts, dims=None):
 
 @export("repeat", function=False)
 def repeat(self, *sizes):
+    _require(sizes, "repeat", "repeats")
     sizes = _shape_args(sizes)
     if len(sizes) < self.ndim:
         raise RuntimeError(
