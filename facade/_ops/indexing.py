@@ -12,7 +12,7 @@ from .. import _dtype
 from .._dispatch import record
 from .._views import make_view
 from .frontend import check_inplace, export, is_tensor, operand, type_name, wrap_dim, write_result
-from .shape import SLICE, UNSQUEEZE, select, slice_dim
+from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
 
@@ -126,6 +126,10 @@ def getitem(self, index):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
             out = select(out, dim, k)
+    if out is self and not advanced:  # no view was needed: x[:] is still a slice, x[...] an alias
+        if isinstance(index, slice) and self.ndim:
+            return make_view(self, SLICE, (0, 0, self.shape[0], 1))
+        return make_view(self, ALIAS, ())
     if not advanced:
         return out
     return _advanced(out, advanced)
