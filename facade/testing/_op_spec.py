@@ -64,7 +64,7 @@ class OpCase:
         """The arrays as tensors of module T (facade or torch); floating ones require grad if asked."""
         out = []
         for a in self.arrays:
-            t = T.tensor(a)
+            t = _tensor(T, a)
             if requires_grad and t.dtype.is_floating_point:
                 t.requires_grad_()
             out.append(t)
@@ -94,3 +94,10 @@ class OpCase:
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(repr(self))
+
+
+def _tensor(T, a):
+    """T.tensor(a); bfloat16 arrays (which torch cannot read from numpy) go through float32."""
+    if a.dtype.name == "bfloat16":
+        return T.tensor(a.astype(np.float32)).to(T.bfloat16)
+    return T.tensor(a)
