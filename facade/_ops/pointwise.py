@@ -123,7 +123,8 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
 
     frontend.__name__ = name
     names = (name,) + _ALIASES.get(name, ())
-    export(*names, inplace_names=tuple(n + "_" for n in names))(frontend)
+    inplace_names = () if name in _BOOL_OUT and name != "logical_not" else tuple(n + "_" for n in names)
+    export(*names, inplace_names=inplace_names)(frontend)
     return frontend
 
 
@@ -285,7 +286,7 @@ def sub(input, other, *, alpha=1, out=None):
     return record(SUB_ALPHA, (input, other, alpha), (d.np,))
 
 
-@export("rsub")
+@export("rsub", method=False)
 def rsub(input, other, *, alpha=1):
     if alpha != 1:
         return sub(other, input * alpha) if is_tensor(other) else add(-alpha * input, other)
@@ -337,12 +338,26 @@ def pow(input, exponent):  # noqa: A001
     return _binary(POW if is_tensor(exponent) else POW_SCALAR, input, exponent)
 
 
-@export("float_power", inplace_names=("float_power_",))
+@export("float_power")
 def float_power(input, exponent):
     input, exponent = operand(input), operand(exponent)
     cplx = any((is_tensor(x) and x.dtype.is_complex) or isinstance(x, complex) for x in (input, exponent))
     d = _dtype.complex128 if cplx else _dtype.float64
     return record(POW if is_tensor(exponent) else POW_SCALAR, (input, exponent), (d.np,))
+
+
+def float_power_(self, exponent):
+    """In place, the result is float64 (complex128): self must already have that dtype, as in PyTorch."""
+    out = float_power(self, exponent)
+    if self.dtype is not out.dtype:
+        raise RuntimeError(f"the base given to float_power_ has dtype {type_name(self.dtype)} but the operation's "
+                           f"result requires dtype {type_name(out.dtype)}")
+    from .frontend import inplace
+
+    return inplace(float_power)(self, exponent)
+
+
+_METHODS["float_power_"] = float_power_
 
 
 def tensor_other(name, fn, inplace_names=()):
@@ -367,7 +382,7 @@ for _name, _op in (("atan2", ATAN2), ("maximum", MAXIMUM), ("minimum", MINIMUM),
         return lambda input, other: _binary(op, input, other, float_out=float_out)
 
     _fn = _make(_op, _name in ("atan2", "arctan2", "hypot", "copysign", "xlogy"))
-    _inplace = () if _name in ("fmax", "fmin") else (_name + "_",)
+    _inplace = () if _name in ("fmax", "fmin", "maximum", "minimum") else (_name + "_",)  # as in PyTorch
     if _name in ("copysign", "xlogy"):  # these take numbers too
         export(_name, inplace_names=_inplace)(_fn)
     else:

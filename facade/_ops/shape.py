@@ -426,12 +426,12 @@ def vstack(tensors):
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
-@export("atleast_1d")
+@export("atleast_1d", method=False)
 def atleast_1d(input):
     return reshape(input, (1,)) if input.ndim == 0 else input
 
 
-@export("atleast_2d")
+@export("atleast_2d", method=False)
 def atleast_2d(input):
     if input.ndim >= 2:
         return input
