@@ -343,10 +343,28 @@ METHODS["masked_fill_"] = _inplace_of(masked_fill)
 
 @export("masked_select")
 def masked_select(input, mask):
-    from .shape import expand
+    from .._creation import tensor
 
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    return getitem(expand(input, shape), expand(mask, shape))
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _broadcast_shape(tuple(input.shape), tuple(mask.shape))
+    # the result's length depends on the mask's values: read them, as PyTorch does
+    flat = np.broadcast_to(np.asarray(mask._value()), shape).reshape(-1)
+    positions = tensor(np.nonzero(flat)[0].astype(np.int64))
+    return record(MASKED_SELECT, (input, positions), (shape,))
+
+
+def _broadcast_shape(a, b):
+    """np.broadcast_shapes with PyTorch's error."""
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and 1 not in (a[-i], b[-i]):
+            raise RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                               f"non-singleton dimension {max(len(a), len(b)) - i}")
+    return np.broadcast_shapes(a, b)
+
+
+MASKED_SELECT = defop("masked_select", lambda x, pos, shape: jnp.broadcast_to(x, shape).reshape(-1)[pos],
+                      grad_fn="MaskedSelectBackward0", saves=False)
 
 
 NONZERO_NOTE = "nonzero reads the values: the result's shape depends on them"
