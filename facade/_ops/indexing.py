@@ -347,7 +347,7 @@ def masked_select(input, mask):
 
     if mask.dtype is not _dtype.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = _broadcast_shape(tuple(input.shape), tuple(mask.shape))
+    shape = _broadcast_shape(tuple(mask.shape), tuple(input.shape))
     # the result's length depends on the mask's values: read them, as PyTorch does
     flat = np.broadcast_to(np.asarray(mask._value()), shape).reshape(-1)
     positions = tensor(np.nonzero(flat)[0].astype(np.int64))
