@@ -5,6 +5,7 @@ with their base through `_views.make_view`; the rest (cat, stack, repeat, flip, 
 import math
 
 import jax.numpy as jnp
+import numpy as np
 
 from .._dispatch import record
 from .._views import make_view
@@ -57,10 +58,30 @@ def _keeps_contiguous(op, statics):
     return False
 
 
+_CONTIGUOUS = {}  # (root shape, chain of view ops) -> bool
+
+
 def is_contiguous(t):
-    """Whether a tensor's elements lie in row-major order in its storage (PyTorch's strides, approximated
-    from the chain of view ops: reshaping, squeezing and leading-dim indexing keep contiguity)."""
-    return t._view is None or all(_keeps_contiguous(op, st) for op, st in t._view[1])
+    """Whether a tensor's elements lie in row-major order in its storage, as PyTorch's strides say.
+
+    Reshaping, squeezing and leading-dim indexing keep contiguity; for other chains the storage
+    positions of the view's elements are computed (once per root shape and chain) and must be
+    consecutive, which is what PyTorch's stride rule amounts to (size-1 dims do not matter; a
+    transpose of a size-1 dim, or a slice of the last dim of a single row, is still contiguous).
+    """
+    if t._view is None:
+        return True
+    root, chain, _ = t._view
+    if all(_keeps_contiguous(op, st) for op, st in chain):
+        return True
+    key = (tuple(root.shape), chain)
+    known = _CONTIGUOUS.get(key)
+    if known is None:
+        from .._views import _positions
+
+        pos = np.asarray(_positions(key[0], chain)).reshape(-1)
+        known = _CONTIGUOUS[key] = bool(pos.size <= 1 or np.all(np.diff(pos) == 1))
+    return known
 
 
 @export("view", function=False)
