@@ -231,7 +231,13 @@ def index_put(input, indices, values, accumulate=False):
 
 
 # ---- gather / scatter / index_select / masked ------------------------------------------
-GATHER = defop("gather", lambda x, i, d: jnp.take_along_axis(x, i, axis=d), grad_fn="GatherBackward0", saves="in")
+GATHER = defop("gather", lambda x, i, d: _gather(x, i, d), grad_fn="GatherBackward0", saves="in")
+
+
+def _gather(x, idx, d):
+    """out[i][j] = x[idx[i][j]][j] (d = 0); idx may be smaller than x in the other dims."""
+    x = x[tuple(slice(0, s) if k != d else slice(None) for k, s in enumerate(idx.shape))]
+    return jnp.take_along_axis(x, idx, axis=d)
 INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0", saves="in")
 MASKED_FILL = defop("masked_fill", lambda x, m, v, dt: jnp.where(m, jnp.asarray(v).astype(dt) if not hasattr(v, "astype") else v.astype(dt), x),
                     grad_fn="MaskedFillBackward0", saves=False)
@@ -262,8 +268,21 @@ SCATTER = defop("scatter", _scatter_impl, saves=False,
 
 
 def _check_index(index, name="gather"):
-    if index.dtype is not _dtype.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+
+
+def _check_gather_index(input, index, d):
+    """PyTorch's checks: index no larger than input apart from dim d, values in [0, size)."""
+    for k, (i, s) in enumerate(zip(index.shape, input.shape)):
+        if k != d and i > s:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {d}")
+    values = np.asarray(index._value())
+    size = input.shape[d] if input.ndim else 1
+    bad = values[(values < 0) | (values >= size)]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {d} with size {size}")
 
 
 @export("gather")
@@ -272,6 +291,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     d = wrap_dim(dim, input.ndim)
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    _check_gather_index(input, index, d)
     return record(GATHER, (input, index), (d,))
 
 
