@@ -56,10 +56,26 @@ def can_cast(src, dst):
 
 def check_inplace(t):
     if _GRAD[0]:
+        _check_multi_view(t)
         if t._rg and t._view is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if t._view is not None and t._view[2] and t._view[0]._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _check_multi_view(t):
+    """PyTorch refuses in-place writes into a piece of split / chunk / unbind that tracks grad."""
+    view = t._view
+    if view is None or not view[2]:
+        return
+    from .shape import MULTI_VIEW_NAMES
+
+    op, statics = view[1][-1]
+    if op.name in MULTI_VIEW_NAMES:
+        raise RuntimeError(
+            f"Output {statics[-1]} of {MULTI_VIEW_NAMES[op.name]} is a view and is being modified inplace. This view "
+            "is the output of a function that returns multiple views. Such functions do not allow the output views to "
+            "be modified inplace. You should replace the inplace operation by an out-of-place one.")
 
 
 def write_result(self, out_node):

@@ -253,10 +253,13 @@ def broadcast_to(input, size):
 SELECT = defop("select", lambda x, d, i: _select(x, d, i), grad_fn="SelectBackward0", saves=False, view=True)
 SLICE = defop("slice", lambda x, d, s, e, st: _slice(x, d, s, e, st), grad_fn="SliceBackward0", saves=False, view=True)
 # the pieces of split / chunk / unbind: the same views, under the grad_fn names PyTorch shows for them
+# statics end with the piece's index: PyTorch's error for writing into one names it
 UNBIND = defop("unbind", lambda x, d, i: _select(x, d, i), grad_fn="UnbindBackward0", saves=False, view=True)
-SPLIT = defop("split", lambda x, d, s, e, st: _slice(x, d, s, e, st), grad_fn="SplitBackward0", saves=False, view=True)
-SPLIT_WITH_SIZES = defop("split_with_sizes", lambda x, d, s, e, st: _slice(x, d, s, e, st),
+SPLIT = defop("split", lambda x, d, s, e, st, i: _slice(x, d, s, e, st), grad_fn="SplitBackward0", saves=False,
+              view=True)
+SPLIT_WITH_SIZES = defop("split_with_sizes", lambda x, d, s, e, st, i: _slice(x, d, s, e, st),
                          grad_fn="SplitWithSizesBackward0", saves=False, view=True)
+MULTI_VIEW_NAMES = {"unbind": "Unbind", "split": "Split", "split_with_sizes": "SplitWithSizes"}
 ALIAS = defop("alias", lambda x: x, grad_fn="AliasBackward0", saves=False, view=True)  # x[...], x[()]
 
 
@@ -334,7 +337,7 @@ def split(tensor, split_size_or_sections, dim=0):
             bounds.append((pos, pos + s))
             pos += s
     op = SPLIT if isinstance(split_size_or_sections, int) else SPLIT_WITH_SIZES
-    return tuple(make_view(tensor, op, (d, a, b, 1)) for a, b in bounds)
+    return tuple(make_view(tensor, op, (d, a, b, 1, i)) for i, (a, b) in enumerate(bounds))
 
 
 @export("chunk")
