@@ -79,7 +79,7 @@ _UNARY = {
     "neg": (jnp.negative, "NegBackward0", False, False),
     "abs": (_abs, "AbsBackward0", "in", False),
     "sign": (_sign, "SignBackward0", False, False),
-    "sgn": (_sign, "SgnBackward0", False, False),
+    "sgn": (_sign, "SgnBackward0", True, False),
     "floor": (jnp.floor, "FloorBackward0", False, False),
     "ceil": (jnp.ceil, "CeilBackward0", False, False),
     "trunc": (jnp.trunc, "TruncBackward0", False, False),
