@@ -194,7 +194,7 @@ def _backward(outcome):
     return None
 
 
-def _compare_errors(diff, fe, te):
+def _compare_errors(diff, fe, te, error_text=str):
     if fe is None and te is None:
         return
     if fe is None or te is None:
@@ -202,15 +202,16 @@ def _compare_errors(diff, fe, te):
         diff.lines.append(f"only {side} raised: {type(err).__name__}: {err}")
         return
     diff.check("exception", "type", type(fe).__name__, type(te).__name__)
-    diff.check("exception", "message", str(fe), str(te))
+    diff.check("exception", "message", error_text(fe), error_text(te))
 
 
 def compare_with_torch(fn, *inputs, grad=True, requires_grad=None, check_repr=True, check_version=True, rtol=None,
-                       atol=None):
+                       atol=None, error_text=str):
     """Run fn(T, *inputs) with T = facade and T = torch and compare everything (see the module doc).
 
     requires_grad: None (floating inputs require grad when grad=True), or one bool per input.
     check_version: compare `_version` of the outputs (PyTorch's internal in-place ops can bump it).
+    error_text: how an exception's message is read on both sides before comparing (default: str).
     rtol / atol: value tolerances (default: the dtype's, as assert_close).
     """
     import facade
@@ -224,11 +225,11 @@ def compare_with_torch(fn, *inputs, grad=True, requires_grad=None, check_repr=Tr
     t = _Outcome(torch, fn, inputs, requires_grad)
     diff = _Diff()
     tol = {} if rtol is None else {"rtol": rtol, "atol": atol}
-    _compare_errors(diff, f.error, t.error)
+    _compare_errors(diff, f.error, t.error, error_text)
     if f.error is None and t.error is None:
         _compare_results(diff, f.result, t.result, tol, check_repr, check_version)
         if grad:
-            _compare_errors(diff, _backward(f), _backward(t))
+            _compare_errors(diff, _backward(f), _backward(t), error_text)
             for i, (a, b) in enumerate(zip(f.inputs, t.inputs)):
                 if _is_tensor(a) and _is_tensor(b):
                     _compare_grad(diff, f"input[{i}].grad", a, b, tol)

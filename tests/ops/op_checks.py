@@ -4,6 +4,8 @@ Each check takes an `OpCase` (facade/testing/_op_spec.py) and raises AssertionEr
 GradcheckError) on failure. They are plain functions so other tests can run them on ops
 declared on the spot (see test_broken_op.py).
 """
+import re
+
 import numpy as np
 
 import facade
@@ -137,7 +139,16 @@ def check_torch_output_modified(case):
                 t.mul_(1)
         return result
 
-    compare_with_torch(run, *case.arrays, check_repr=False)
+    compare_with_torch(run, *case.arrays, check_repr=False, error_text=_without_node_names)
+
+
+def _without_node_names(error):
+    """The message of a 'modified by an inplace operation' error without the node name and hint, whose
+    wording differs from PyTorch's (a core bug with its own repro in test_core_bugs.py)."""
+    text = str(error)
+    if "modified by an inplace operation" in text:
+        text = re.sub(r"output (\d+) of \w+,", r"output \1 of ...,", text).split(" Hint:")[0]
+    return text
 
 
 def outputs_of(T, result):
