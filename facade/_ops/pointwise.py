@@ -32,7 +32,9 @@ def _relu(x):
 
 
 def _sign(x):
-    return jnp.sign(x) if x.dtype != jnp.bool_ else x
+    if x.dtype == jnp.bool_:
+        return x
+    return jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x))  # sign(-0.) is 0., not -0.
 
 
 def _round(x, decimals):
@@ -463,8 +465,11 @@ def _clamp(x, lo, hi, has_lo, has_hi, named, dt):
         hi = cast(hi, dt)
         out = jnp.where(x > hi, hi, out)
     if has_lo and has_hi:
+        # PyTorch gives x < lo == hi no gradient at all (not to lo): the value lo, as a constant
+        out = jnp.where((x < lo) & (lo == hi), lax.stop_gradient(lo), out)
         out = jnp.where(lo > hi, hi, out)
-    return jnp.where(jnp.isnan(x), x, out) if jnp.issubdtype(dt, jnp.inexact) else out
+    # NaN stays NaN, with no gradient (x >= lo is False), as in PyTorch
+    return jnp.where(jnp.isnan(x), lax.stop_gradient(x), out) if jnp.issubdtype(dt, jnp.inexact) else out
 
 
 def _clamp_name(node):
