@@ -23,13 +23,25 @@ def _mean_name(node):
     return "MeanBackward0" if node.statics[0] is None else "MeanBackward1"
 
 
-SUM = defop("sum", lambda x, dims, keep, dt: jnp.sum(cast(x, dt), axis=dims, keepdims=keep), grad_fn=_sum_name, saves=False)
-MEAN = defop("mean", lambda x, dims, keep, dt: jnp.mean(cast(x, dt), axis=dims, keepdims=keep), grad_fn=_mean_name, saves=False)
+def _plus_zero(r):
+    """r with -0. made +0. (gradient unchanged): PyTorch's sums start from +0., while XLA turns a sum of one
+    element into that element, so sum([-0.]) would print -0."""
+    if not jnp.issubdtype(r.dtype, jnp.floating):
+        return r
+    return jnp.where(r == 0, r - jax.lax.stop_gradient(r), r)
+
+
+SUM = defop("sum", lambda x, dims, keep, dt: _plus_zero(jnp.sum(cast(x, dt), axis=dims, keepdims=keep)),
+            grad_fn=_sum_name, saves=False)
+MEAN = defop("mean", lambda x, dims, keep, dt: _plus_zero(jnp.mean(cast(x, dt), axis=dims, keepdims=keep)),
+             grad_fn=_mean_name, saves=False)
 PROD = defop("prod", lambda x, dims, keep, dt: jnp.prod(cast(x, dt), axis=dims, keepdims=keep),
              grad_fn=lambda n: "ProdBackward0" if n.statics[0] is None else "ProdBackward1")
-NANSUM = defop("nansum", lambda x, dims, keep, dt: jnp.nansum(cast(x, dt), axis=dims, keepdims=keep), grad_fn="NansumBackward0",
+NANSUM = defop("nansum", lambda x, dims, keep, dt: _plus_zero(jnp.nansum(cast(x, dt), axis=dims, keepdims=keep)),
+                grad_fn="NansumBackward0",
                 saves="in")
-NANMEAN = defop("nanmean", lambda x, dims, keep, dt: jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep), grad_fn="DivBackward0",
+NANMEAN = defop("nanmean", lambda x, dims, keep, dt: _plus_zero(jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep)),
+                 grad_fn="DivBackward0",
                  saves="in")
 
 
@@ -348,12 +360,12 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def _scan(fn):
     """A scan along dim d that treats a 0-d tensor as one element (PyTorch accepts dim 0 / -1 there)."""
     def impl(x, d):
-        return fn(x, d) if jnp.ndim(x) else fn(jnp.reshape(x, (1,)), 0).reshape(())
+        return fn(x, d) if jnp.ndim(x) else x  # a scan over one element is that element
 
     return impl
 
 
-_cumsum = _scan(lambda x, d: jnp.cumsum(x, axis=d))
+_cumsum = _scan(lambda x, d: _plus_zero(jnp.cumsum(x, axis=d)))
 _cumprod = _scan(lambda x, d: jnp.cumprod(x, axis=d))
 _logcumsumexp = _scan(lambda x, d: jax.lax.cumlogsumexp(x, axis=d))
 CUMSUM = defop("cumsum", lambda x, d, dt: _cumsum(cast(x, dt), d), grad_fn="CumsumBackward0", saves=False)
