@@ -162,6 +162,28 @@ MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackw
 DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="in")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
+
+
+def _no_derivative(fn, aten_name):
+    """fn, whose backward raises PyTorch's 'derivative for aten::... is not implemented'."""
+    @jax.custom_vjp
+    def f(a, b):
+        return fn(a, b)
+
+    def bwd(res, g):
+        raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
+
+    f.defvjp(lambda a, b: (fn(a, b), None), bwd)
+    return f
+
+
+# PyTorch has no derivative for floor_divide, nor for remainder with a number as the dividend
+_floor_divide = _no_derivative(lambda a, b: _floor_div(a, b), "floor_divide")
+_rremainder = _no_derivative(lambda a, b: _remainder(a, b), "remainder")
+FLOOR_DIVIDE = defop("floor_divide", lambda a, b, dt: _floor_divide(cast(a, dt), cast(b, dt)), grad_fn="NotImplemented",
+                     saves=False)
+REMAINDER_OF_NUMBER = defop("remainder_of_number", lambda a, b, dt: _rremainder(cast(a, dt), cast(b, dt)),
+                            grad_fn="NotImplemented", saves=False)
 REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), saves=False,
                   grad_fn=lambda n: _by_operands(n, "RemainderBackward0", "RemainderBackward1"))
 FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), saves=False,
@@ -318,12 +340,12 @@ export("true_divide", inplace_names=("true_divide_",))(lambda input, other: div(
 
 @export("floor_divide", inplace_names=("floor_divide_",))
 def floor_divide(input, other):
-    return _binary(DIV_FLOOR, input, other)
+    return _binary(FLOOR_DIVIDE, input, other)
 
 
 @export("remainder", inplace_names=("remainder_",))
 def remainder(input, other):
-    return _binary(REMAINDER, input, other)
+    return _binary(REMAINDER_OF_NUMBER if not is_tensor(operand(input)) else REMAINDER, input, other)
 
 
 @export("fmod", inplace_names=("fmod_",))
