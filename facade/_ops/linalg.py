@@ -15,23 +15,14 @@ def _mm(a, b, dt):
 
 
 def _matmul_name(node):
+    """The grad_fn PyTorch's matmul shows: that of the last op of the path it takes for these ranks."""
     a, b = node.args
     ra, rb = len(a.shape), len(b.shape)
-    if ra == 1 and rb == 1:
-        return "DotBackward0"
-    if ra == 2 and rb == 1:
-        return "MvBackward0"
-    if ra == 1 and rb == 2:
-        return "SqueezeBackward4"
-    if ra == 2 and rb == 2:
-        return "MmBackward0"
-    if rb <= 2 and ra >= 3:
-        return "UnsafeViewBackward0" if rb == 2 else "ViewBackward0"
-    if ra == 1:
-        return "SqueezeBackward4"
-    if ra == 2:
-        return "UnsafeViewBackward0"
-    return "UnsafeViewBackward0" if rb >= 3 else "ViewBackward0"
+    if ra <= 2 and rb <= 2:
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}[ra, rb]
+    if ra == 2 or (ra == 3 and rb == 3 and a.shape[0] == 1 and b.shape[0] != 1):
+        return "CloneBackward0"  # folded as (b^T a^T)^T, made contiguous
+    return "UnsafeViewBackward0"  # folded into one mm / bmm, viewed back
 
 
 MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="in")
