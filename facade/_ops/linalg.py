@@ -119,7 +119,7 @@ def mv(input, vec):
     return record(MV, (input, vec), (_dtype_check(input, vec).np,))
 
 
-@export("dot", "inner")
+@export("dot")
 def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -133,6 +133,19 @@ def dot(input, other):
             f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of elements, but got {n} and {m} elements respectively"
         )
     return record(DOT, (input, other), (input.dtype.np,))
+
+
+INNER = defop("inner", lambda a, b, dt: jnp.inner(cast(a, dt), cast(b, dt)), grad_fn="ViewBackward0", saves="in")
+
+
+@export("inner")
+def inner(input, other):
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return record(INNER, (input, other), (promote(input, other).np,))
 
 
 @export("outer", "ger")
