@@ -10,6 +10,7 @@ Everything here works in a plain `@given` (no pytest needed) and shrinks towards
 readable examples: few dims, short sides, values near 0, dim 0, keepdim False.
 Floats are finite and bounded ([-10, 10]) unless asked otherwise.
 """
+import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -102,9 +103,18 @@ def arrays(dtype="float32", shape=None, *, elements=None, domain=None, unique=Fa
         dom = domain if domain is not None else Domain(-10, 10)
         elems = elements if elements is not None else dom.elements(d, smooth=smooth)
         base = np.float64 if d.category >= 2 else d.np
-        return draw(hnp.arrays(base, shp, elements=elems, unique=unique)).astype(d.np)
+        return _no_subnormals(draw(hnp.arrays(base, shp, elements=elems, unique=unique)).astype(d.np))
 
     return build()
+
+
+def _no_subnormals(a):
+    """a with values too small to be normal in its dtype set to 0 (XLA on CPU flushes them to zero)."""
+    if a.dtype.kind != "f" and a.dtype.name != "bfloat16":
+        return a
+    tiny = ml_dtypes.finfo(a.dtype).tiny
+    a[(a != 0) & (np.abs(a.astype(np.float64)) < float(tiny))] = 0
+    return a
 
 
 def tensors(dtype="float32", shape=None, elements=None, requires_grad=False, device=None, *, domain=None,
