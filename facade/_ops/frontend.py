@@ -49,6 +49,35 @@ def type_name(d):
     return _TYPE_NAMES[d.name]
 
 
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def cpp_name(d):
+    """The C++ type name some PyTorch messages use for a dtype ("long int", "double", "c10::Half")."""
+    return _CPP_NAMES[d.name]
+
+
+def check_broadcast(*operands):
+    """PyTorch's error for operands whose shapes do not broadcast (numbers broadcast with anything)."""
+    shape = None
+    for x in operands:
+        if not is_tensor(x):
+            continue
+        s = tuple(x.shape)
+        if shape is None or s == shape:
+            shape = s if shape is None else shape
+            continue
+        n = max(len(shape), len(s))
+        a, b = (1,) * (n - len(shape)) + shape, (1,) * (n - len(s)) + s
+        for i in range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                                   f"non-singleton dimension {i}")
+        shape = tuple(max(p, q) if min(p, q) != 0 else 0 for p, q in zip(a, b))
+
+
 def can_cast(src, dst):
     """torch.can_cast: no category downgrade (float -> int, complex -> float, non-bool -> bool)."""
     return src.category <= dst.category

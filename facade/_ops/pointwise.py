@@ -12,7 +12,7 @@ from jax import lax
 from .. import _dtype
 from .._dispatch import record
 from .frontend import METHODS as _METHODS
-from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, type_name
+from .frontend import TO_DTYPE, cast, check_broadcast, export, is_tensor, operand, promote, type_name
 from .table import SCALAR, defop
 
 
@@ -120,7 +120,7 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
                 "use the `~` or `logical_not()` operator instead."
             )
         elif name == "bitwise_not" and d.category > 1:
-            raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{type_name(d)}\'')
+            raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(d)}\'')
         return record(op, (x,), (d.np,))
 
     frontend.__name__ = name
@@ -266,6 +266,7 @@ RSUB.grad_fn = _rsub_name
 
 def _binary(op, a, b, *, float_out=False):
     a, b = operand(a), operand(b)
+    check_broadcast(a, b)
     if not is_tensor(a) and not is_tensor(b):
         from .._creation import tensor
 
@@ -289,6 +290,7 @@ def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and not isinstance(alpha, float) or alpha == 1.0 and isinstance(alpha, float):
         return _binary(ADD, input, other)
     input, other = operand(input), operand(other)
+    check_broadcast(input, other)
     _check_alpha(alpha, input, other)
     d = promote(input, other)
     return record(ADD_ALPHA, (input, other, alpha), (d.np,))
@@ -297,14 +299,18 @@ def add(input, other, *, alpha=1, out=None):
 @export("sub", "subtract", inplace_names=("sub_", "subtract_"))
 def sub(input, other, *, alpha=1, out=None):
     input, other = operand(input), operand(other)
-    for x in (input, other):
-        if is_tensor(x) and x.dtype is _dtype.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-                "mask, use the `~` or `logical_not()` operator instead."
-            )
+    bools = [is_tensor(x) and x.dtype is _dtype.bool_ for x in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
     if alpha == 1:
         return _binary(SUB, input, other)
+    check_broadcast(input, other)
     _check_alpha(alpha, input, other)
     d = promote(input, other)
     return record(SUB_ALPHA, (input, other, alpha), (d.np,))
@@ -425,6 +431,7 @@ def _cmp_family(name, fn):
 
     def frontend(input, other):
         input, other = operand(input), operand(other)
+        check_broadcast(input, other)
         return record(op, (input, other), (promote(input, other).np,))
 
     frontend.__name__ = name
@@ -461,7 +468,8 @@ for _n, _f in _BITWISE.items():
             input, other = operand(input), operand(other)
             d = promote(input, other)
             if d.category > 1:
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
+            check_broadcast(input, other)
             return record(op, (input, other), (d.np,))
 
         return frontend
@@ -512,6 +520,7 @@ def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
     lo = operand(min) if min is not None else 0
     hi = operand(max) if max is not None else 0
     operands = [input] + [b for b in (min, max) if b is not None]
+    check_broadcast(*operands)
     d = promote(*[operand(o) for o in operands])
     return record(CLAMP, (input, lo, hi), (min is not None, max is not None, _named, d.np))
 
@@ -531,6 +540,7 @@ def where(condition, input=None, other=None):
     if condition.dtype is not _dtype.bool_ and condition.dtype is not _dtype.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(condition.dtype)}")
     input, other = operand(input), operand(other)
+    check_broadcast(condition, input, other)
     return record(WHERE, (condition, input, other), (promote(input, other).np,))
 
 
@@ -547,6 +557,7 @@ LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt
 @export("lerp", inplace_names=("lerp_",))
 def lerp(input, end, weight):
     weight = operand(weight)
+    check_broadcast(input, end, weight)
     return record(LERP, (input, end, weight), (promote(input, end).np,))
 
 
@@ -558,9 +569,11 @@ ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * ca
 
 @export("addcmul", inplace_names=("addcmul_",))
 def addcmul(input, tensor1, tensor2, *, value=1):
+    check_broadcast(input, tensor1, tensor2)
     return record(ADDCMUL, (input, tensor1, tensor2, value), (promote(input, tensor1, tensor2).np,))
 
 
 @export("addcdiv", inplace_names=("addcdiv_",))
 def addcdiv(input, tensor1, tensor2, *, value=1):
+    check_broadcast(input, tensor1, tensor2)
     return record(ADDCDIV, (input, tensor1, tensor2, value), (_float_of(promote(input, tensor1, tensor2)).np,))
