@@ -403,7 +403,8 @@ def cat(tensors, dim=0, *, out=None):
 
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    position = {id(t): i for i, t in enumerate(tensors)}
     nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
     if not nonempty:
         return tensors[0].clone()
@@ -417,7 +418,7 @@ def cat(tensors, dim=0, *, out=None):
         for k in range(ref.ndim):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {t.shape[k]} for tensor number {tensors.index(t)} in the list."
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {t.shape[k]} for tensor number {position[id(t)]} in the list."
                 )
     dt = promote(*nonempty)
     return record(CAT, tuple(nonempty), (d, dt.np))
