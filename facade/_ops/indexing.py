@@ -11,7 +11,8 @@ import numpy as np
 from .. import _dtype
 from .._dispatch import record
 from .._views import make_view
-from .frontend import check_inplace, export, is_tensor, operand, type_name, wrap_dim, write_result
+from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
+                       write_result)
 from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
@@ -350,11 +351,12 @@ METHODS["scatter_reduce_"] = _inplace_of(scatter_reduce)
 @export("masked_fill")
 def masked_fill(input, mask, value):
     if mask.dtype is not _dtype.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {type_name(mask.dtype)}")
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {cpp_name(mask.dtype)}")
     if is_tensor(value) and value.ndim != 0:
         raise RuntimeError(
             f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
         )
+    check_broadcast(mask, input)
     return record(MASKED_FILL, (input, mask, operand(value)), (input.dtype.np,))
 
 
