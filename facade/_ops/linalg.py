@@ -6,7 +6,7 @@ the form PyTorch's matmul dispatches to for the operand ranks.
 import jax.numpy as jnp
 
 from .._dispatch import record
-from .frontend import cast, export, promote, type_name
+from .frontend import cast, cpp_name, export, promote, type_name
 from .table import defop
 
 
@@ -39,7 +39,7 @@ ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_f
 
 def _dtype_check(a, b, name="expected"):
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_name(a.dtype)} != {cpp_name(b.dtype)}")
     return a.dtype
 
 
@@ -53,7 +53,7 @@ def matmul(input, other):
     a, b = input, other
     _scalar_check(a, b, "matmul")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_name(a.dtype)} != {cpp_name(b.dtype)}")
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) == 1 and len(sb) == 1:
         return dot(a, b)
