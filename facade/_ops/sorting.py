@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import cast, export, parse_dtype, wrap_dim
+from .frontend import cast, export, parse_dtype, type_name, wrap_dim
 from .reduce import RETURN_TYPES
 from .table import defop
 
@@ -22,7 +22,7 @@ def _softmax_family(op, name):
             dim = 0 if input.ndim in (0, 1, 3) else 1
         d = parse_dtype(dtype) or input.dtype
         if d.category < 2:
-            raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{d.name.capitalize()}\'')
+            raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{type_name(d)}\'')
         return record(op, (input,), (wrap_dim(dim, input.ndim) if input.ndim else None, d.np))
 
     return frontend
