@@ -179,7 +179,8 @@ def _index_expressions(draw, shape, allow_none, allow_ellipsis, allow_advanced, 
             options.append(st.integers(-size, size - 1))
         items.append(draw(st.one_of(*options)))
     if allow_ellipsis and draw(st.booleans()):
-        items.insert(draw(st.integers(0, len(items))), Ellipsis)
+        # items address the leading dims in order: "..." goes after them, unless they cover every dim
+        items.insert(draw(st.integers(0, len(items))) if used == n else len(items), Ellipsis)
     if allow_none:
         for _ in range(draw(st.integers(0, 2))):
             items.insert(draw(st.integers(0, len(items))), None)
