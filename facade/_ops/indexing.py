@@ -178,22 +178,28 @@ def setitem(self, index, value):
     value = operand(value)
     idx = _split_basic(self, index)
     has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
-    if not has_adv:
-        target = getitem(self, index if not isinstance(index, list) else tuple(index))
-        if target is self:
-            target = make_view(self, SLICE, (0, 0, self.shape[0], 1)) if self.ndim else self
-        if target is self:
-            return write_result(self, _fill_node(self, value)) if not is_tensor(value) else self.copy_(value)
-        target.copy_(value)
-        return
-    index_put_(self, tuple(idx), value)
+    if has_adv:
+        index_put_(self, tuple(idx), value)
+    elif all(isinstance(i, slice) and i == slice(None) for i in idx):
+        _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
+    else:
+        getitem(self, index if not isinstance(index, list) else tuple(index)).copy_(value)
 
 
-def _fill_node(self, value):
-    from .convert import FILL
+def _set_whole(self, value):
+    """Write every element, as PyTorch: a fill (FillBackward3) for a number or 0-d tensor into a tensor
+    with dims, else a copy (CopyBackwards)."""
+    from .convert import FILL_TENSOR
+    from .._creation import tensor
     from .._dispatch import record_node
 
-    return record_node(FILL, (self._input_node(),), (value, self.dtype.np))
+    if not is_tensor(value):
+        value = tensor(value, dtype=self.dtype)
+    check_inplace(self)
+    if self.ndim and value.ndim == 0:
+        return write_result(self, record_node(FILL_TENSOR, (self._input_node(), value._input_node()),
+                                              (self.dtype.np,)))
+    return self.copy_(value)
 
 
 @export("index_put_", function=False)
