@@ -78,6 +78,14 @@ def check_broadcast(*operands):
         shape = tuple(max(p, q) if min(p, q) != 0 else 0 for p, q in zip(a, b))
 
 
+def plus_zero(r):
+    """r with -0. made +0., gradient unchanged: PyTorch's sums and products of matrices start from +0., while
+    XLA turns a sum over one element into that element (so sum([-0.]) and [[-1.]] @ [[0.]] gave -0.)."""
+    if not jnp.issubdtype(r.dtype, jnp.floating):
+        return r
+    return jnp.where(r == 0, r - lax.stop_gradient(r), r)
+
+
 def can_cast(src, dst):
     """torch.can_cast: no category downgrade (float -> int, complex -> float, non-bool -> bool)."""
     return src.category <= dst.category

@@ -6,12 +6,12 @@ the form PyTorch's matmul dispatches to for the operand ranks.
 import jax.numpy as jnp
 
 from .._dispatch import record
-from .frontend import cast, cpp_name, export, promote, type_name
+from .frontend import cast, cpp_name, export, plus_zero, promote, type_name
 from .table import defop
 
 
 def _mm(a, b, dt):
-    return jnp.matmul(cast(a, dt), cast(b, dt))
+    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))
 
 
 def _matmul_name(node):
@@ -21,7 +21,8 @@ def _matmul_name(node):
     if ra <= 2 and rb <= 2:
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}[ra, rb]
     if ra == 2 or (ra == 3 and rb == 3 and a.shape[0] == 1 and b.shape[0] != 1):
-        return "CloneBackward0"  # folded as (b^T a^T)^T, made contiguous
+        # folded as (b^T a^T)^T and made contiguous: a copy, unless a size-1 dim makes the transpose contiguous
+        return "TransposeBackward0" if a.shape[-2] == 1 or b.shape[-1] == 1 else "CloneBackward0"
     return "UnsafeViewBackward0"  # folded into one mm / bmm, viewed back
 
 
@@ -29,7 +30,7 @@ MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="in")
 MM = defop("mm", _mm, grad_fn="MmBackward0", saves="in")
 BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="in")
 MV = defop("mv", _mm, grad_fn="MvBackward0", saves="in")
-DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0", saves="in")
+DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="in")
 OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="in")
 ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0",
               saves="in")
@@ -135,7 +136,8 @@ def dot(input, other):
     return record(DOT, (input, other), (input.dtype.np,))
 
 
-INNER = defop("inner", lambda a, b, dt: jnp.inner(cast(a, dt), cast(b, dt)), grad_fn="ViewBackward0", saves="in")
+INNER = defop("inner", lambda a, b, dt: plus_zero(jnp.inner(cast(a, dt), cast(b, dt))), grad_fn="ViewBackward0",
+              saves="in")
 
 
 @export("inner")

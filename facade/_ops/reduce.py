@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import cast, dims_arg, export, parse_dtype, type_name, wrap_dim
+from .frontend import cast, dims_arg, export, parse_dtype, plus_zero as _plus_zero, type_name, wrap_dim
 from .table import defop
 
 
@@ -21,14 +21,6 @@ def _sum_name(node):
 
 def _mean_name(node):
     return "MeanBackward0" if node.statics[0] is None else "MeanBackward1"
-
-
-def _plus_zero(r):
-    """r with -0. made +0. (gradient unchanged): PyTorch's sums start from +0., while XLA turns a sum of one
-    element into that element, so sum([-0.]) would print -0."""
-    if not jnp.issubdtype(r.dtype, jnp.floating):
-        return r
-    return jnp.where(r == 0, r - jax.lax.stop_gradient(r), r)
 
 
 SUM = defop("sum", lambda x, dims, keep, dt: _plus_zero(jnp.sum(cast(x, dt), axis=dims, keepdims=keep)),
