@@ -75,9 +75,12 @@ def with_scalar(domain=REAL, scalar_domain=REAL, name="other"):
     return build
 
 
-def ternary(da=REAL, db=REAL, dc=REAL):
+def ternary(da=REAL, db=REAL, dc=REAL, *, into_first=False):
+    """Three broadcastable tensors (into_first: the other two broadcast into the first's shape)."""
     def build(draw, dtype, limits, smooth):
         sa, sb, sc = draw(mutually_broadcastable_shapes(3, max_dims=limits["max_dims"], max_side=limits["max_side"]))
+        if into_first:
+            sa = np.broadcast_shapes(sa, sb, sc)
         return (array(draw, dtype, sa, da, smooth), array(draw, dtype, sb, db, smooth),
                 array(draw, dtype, sc, dc, smooth)), {}
 
@@ -96,13 +99,13 @@ def where_args(domain=REAL, *, scalar=False):
 
 # ---- reductions and dim ops ----------------------------------------------------------------
 def reduction(domain=REAL, *, dim="optional", keepdim=True, tuple_dims=False, unique=False, min_size=1,
-              extra=None):
+              min_dims=0, extra=None):
     """One tensor and a dim: dim="optional" (may be omitted), "required", or "tuple" (int or tuple).
 
     min_size: smallest size of the reduced dims; extra(draw, shape) adds keyword arguments.
     """
     def build(draw, dtype, limits, smooth):
-        shape = shape_of(draw, limits)
+        shape = shape_of(draw, limits, min_dims=min_dims)
         kwargs = {}
         choices = [dims(shape)] + ([_tuple_dims(shape)] if tuple_dims else [])
         if dim == "optional":

@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 __all__ = ["Domain"]
 
 _MARGIN = 0.05  # how far values stay from excluded points and (when smooth) from kinks
+# smaller magnitudes become 0: XLA on CPU flushes subnormal results to zero (PyTorch keeps them), and
+# products of tiny inputs are subnormal
+_TINY = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Domain:
 
     def _move(self, v, smooth):
         """v, pushed away from excluded points and (when smooth) kinks, staying inside [lo, hi]."""
+        if abs(v) < _TINY and self.lo <= 0 <= self.hi:
+            v = 0.0
         if smooth and isinstance(self.kinks, str):
             base = 0.0 if self.kinks == "integers" else 0.5
             k = round(v - base) + base  # the nearest kink

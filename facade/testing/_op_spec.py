@@ -27,8 +27,9 @@ class OpSpec:
     inplace: Optional[str] = None  # in-place method: getattr(tensors[0], inplace)(*tensors[1:], **kwargs)
     rtol: Optional[float] = None  # tolerances against the reference (default: the dtype's)
     atol: Optional[float] = None
-    grad_atol: float = 1e-5  # gradcheck tolerances (float64)
+    grad_atol: float = 1e-5  # gradcheck tolerances and step (float64)
     grad_rtol: float = 1e-3
+    grad_eps: float = 1e-6
     xfail: tuple = ()  # ((check name, reason), ...): known failures of this spec's checks
 
     def cases(self, *, dtype=None, smooth=False, max_dims=3, max_side=4):
