@@ -30,7 +30,7 @@ for path in (os.path.join(ROOT, "src"), ROOT, HERE):
 
 from _timing import measure  # noqa: E402
 
-BENCHMARKS = ("logreg", "chain", "mlp")
+BENCHMARKS = ("logreg", "chain", "mlp", "jit_sgd", "jit_adam")
 IMPLS = ("facade", "torch", "jax")
 LABELS = {"facade": "facade", "torch": "torch eager", "jax": "jax.jit"}
 RESULTS_PATH = os.path.join(HERE, "results.json")

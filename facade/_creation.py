@@ -30,10 +30,10 @@ def _from_array(arr, dtype, requires_grad=False, device=None):
     if isinstance(arr, np.ndarray) or np.isscalar(arr):
         arr = np.asarray(arr, dtype=dtype.np)
         value, jdev = _place(arr, device)
-    else:  # a JAX array: keep it where it is unless asked to move
+    else:  # a JAX array (or a tracer under facade.jit / facade.func): keep it where it is unless asked to move
         value = arr.astype(dtype.np) if arr.dtype != dtype.np else arr
-        jdev = next(iter(value.devices())) if device is None else _device.to_jax(device)
-        if device is not None:
+        jdev = _device.of_value(value) if device is None else _device.to_jax(device)
+        if device is not None and jdev is not None and _device.of_value(value) is not None:
             value = jax.device_put(value, jdev)
     node = Node(None, (), (), value, tuple(value.shape), dtype)
     node.device = jdev
@@ -48,10 +48,7 @@ def wrap_value(value):
     from ._tensor import Tensor
 
     node = Node(None, (), (), value, tuple(jnp.shape(value)), _dtype.from_numpy(jnp.result_type(value)))
-    try:
-        node.device = next(iter(value.devices()))
-    except Exception:  # noqa: BLE001 - tracers have no devices
-        node.device = None
+    node.device = _device.of_value(value)
     return Tensor._wrap(node)
 
 

@@ -99,6 +99,14 @@ def of_array(node, tensor=None):
     return from_jax(node.device)
 
 
+def of_value(value):
+    """The JAX device a value lives on (None for a tracer inside a transformation)."""
+    try:
+        return next(iter(value.devices()))
+    except Exception:  # noqa: BLE001 - tracers and abstract values have no device
+        return None
+
+
 def check_same(a, b):
     if a is not b and a != b:
         da, db = from_jax(a), from_jax(b)
@@ -106,7 +114,12 @@ def check_same(a, b):
 
 
 def to_numpy(value):
-    return np.asarray(value)
+    try:
+        return np.asarray(value)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        from .jit.errors import concrete_value_error
+
+        raise concrete_value_error() from None
 
 
 _LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",

@@ -21,6 +21,7 @@ loop never keeps its history alive.
 import collections
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._ops.table import SCALAR
@@ -57,12 +58,14 @@ def clear_cache():
 def _schedule(roots):
     """Post-order walk of the pending nodes reachable from roots.
 
-    Returns (slots, order, inputs, scalars, key): `order` lists pending nodes in topological
-    order, `inputs` the computed nodes they read, `scalars` the Python-number operands, and
-    `key` a hashable description of the whole structure.
+    Returns (slots, order, inputs, scalars, key, local): `order` lists pending nodes in
+    topological order, `inputs` the computed nodes they read, `scalars` the Python-number
+    operands, `key` a hashable description of the whole structure, and `local` how often each
+    node is read inside this schedule.
     """
     slot = {}
     order, inputs, scalars, key = [], [], [], []
+    local = {}  # id(node) -> uses by nodes in this schedule
     stack = list(roots)
     while stack:
         n = stack[-1]
@@ -89,8 +92,10 @@ def _schedule(roots):
             stack.pop()
             slot[i] = len(slot)
             order.append(n)
+            for a in n.args:
+                local[id(a)] = local.get(id(a), 0) + 1
             key.append((n.op.id, n.statics, tuple([slot[id(a)] for a in n.args])))
-    return slot, order, inputs, scalars, key
+    return slot, order, inputs, scalars, key, local
 
 
 class _Program:
@@ -108,16 +113,36 @@ class _Program:
         self.outs = outs
 
     def run(self, in_vals, floats, ints):
-        vals = [None] * self.nslots
-        for s, v in zip(self.in_slots, in_vals):
-            vals[s] = v
-        for j, s in enumerate(self.float_slots):
-            vals[s] = floats[j]
-        for j, s in enumerate(self.int_slots):
-            vals[s] = ints[j]
+        vals = fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.steps:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
         return [vals[s] for s in self.outs]
+
+
+def fill_slots(prog, in_vals, floats, ints):
+    """The slot list of a replay with its inputs and scalar operands in place (prog has
+    nslots, in_slots, float_slots and int_slots)."""
+    vals = [None] * prog.nslots
+    for s, v in zip(prog.in_slots, in_vals):
+        vals[s] = v
+    for j, s in enumerate(prog.float_slots):
+        vals[s] = floats[j]
+    for j, s in enumerate(prog.int_slots):
+        vals[s] = ints[j]
+    return vals
+
+
+def as_jax(inputs):
+    """Input values as JAX arrays. CPU sources start as numpy arrays (creating a tensor stays
+    cheap); the first replay that reads one converts it once and keeps the JAX array, so a
+    tensor used every step is not copied into every call."""
+    vals = []
+    for n in inputs:
+        v = n.value
+        if type(v) is np.ndarray:
+            v = n.value = jnp.asarray(v)
+        vals.append(v)
+    return vals
 
 
 def _split_scalars(scalars):
@@ -133,12 +158,14 @@ def evaluate(nodes):
     roots = [n for n in nodes if n.value is None]
     if not roots:
         return
-    slot, order, inputs, scalars, key = _schedule(roots)
+    slot, order, inputs, scalars, key, local = _schedule(roots)
     want = {id(n) for n in roots}
-    out_nodes = [n for n in order if id(n) in want or observed(n)]
+    # keep: what was asked for, live tensors' values, and any node that other (still pending)
+    # nodes read — its history must never be replayed again when those are computed later
+    out_nodes = [n for n in order if id(n) in want or n.uses > local.get(id(n), 0) or observed(n)]
     outs = tuple(slot[id(n)] for n in out_nodes)
     key = (tuple(key), outs)
-    in_vals = [n.value for n in inputs]
+    in_vals = as_jax(inputs)
     floats, ints = _split_scalars(scalars)
     fn = _compiled.get(key)
     if fn is not None:

@@ -33,11 +33,17 @@ class Node:
         "out",  # weakref to the Storage whose current value this node is, if any
         "wrapper",  # cached grad_fn object (see autograd/graph.py)
         "device",  # the JAX device the value lives on
+        "mk",  # (shape, dtype id) — or the Python type of a scalar — the key for shape inference
+        "tag",  # walk generation that last numbered this node (engine walks mark nodes in place)
+        "sl",  # the slot number given by that walk
+        "gtag",  # walk generation that last found this node on a gradient path
+        "uses",  # how many recorded nodes take this one as an argument
         "depth",  # length of the longest chain of pending nodes ending here
         "__weakref__",
     )
 
     def __init__(self, op, args, statics, value, shape, dtype, requires_grad=False):
+        self.mk = (shape, dtype._id) if dtype is not None else None
         self.op = op
         self.args = args
         self.statics = statics
@@ -52,6 +58,10 @@ class Node:
         self.wrapper = None
         self.depth = 0
         self.device = None
+        self.tag = 0
+        self.sl = 0
+        self.gtag = 0
+        self.uses = 0
 
     def __repr__(self):
         name = self.op.name if self.op is not None else "source"
@@ -75,6 +85,9 @@ class Storage:
         self.node = node
         node.out = weakref.ref(self)
 
+    def _ref(self):
+        return weakref.ref(self)
+
     def set(self, node):
         self.node = node
         node.out = weakref.ref(self)
@@ -87,3 +100,17 @@ def observed(node):
         return False
     st = ref()
     return st is not None and st.node is node
+
+
+_generation = [0]
+
+
+def new_generation():
+    """A fresh mark for one walk over the tape (nodes remember the last walk that numbered them)."""
+    _generation[0] += 1
+    return _generation[0]
+
+
+# facade.jit's state discovery: while a step is traced, TRACKING[0] is a callable told about
+# every tensor whose value is read or written (None otherwise: one check per access).
+TRACKING = [None]

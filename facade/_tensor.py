@@ -16,6 +16,7 @@ import numpy as np
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import LEAF, OPS
+from ._tape import TRACKING as _TRACKING
 from ._tape import Node, Storage
 
 
@@ -51,15 +52,10 @@ class Tensor:
     @classmethod
     def _wrap(cls, node, requires_grad=False):
         """A tensor whose value is `node` (the result of an op, or a source)."""
-        t = object.__new__(cls)
-        t._storage = Storage(node)
-        t._vc = [0]
-        t._view = None
-        t._vcache = None
+        t = _d.wrap(node)
+        if cls is not Tensor:
+            t.__class__ = cls
         t._rg = requires_grad
-        t._grad_fn = node if node.requires_grad else None
-        t._grad = None
-        t._leafuse = None
         return t
 
     @classmethod
@@ -80,6 +76,8 @@ class Tensor:
     # ---- nodes -------------------------------------------------------------------------
     def _node(self):
         """The node holding this tensor's current value (grad-aware for views that track grad)."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             return self._storage.node
@@ -103,9 +101,9 @@ class Tensor:
 
     def _input_node(self):
         """The node an op should take as this operand: a LEAF node for leaves that require grad."""
-        if self._view is not None:
-            return self._node()
-        v = self._storage.node
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
+        v = self._storage.node if self._view is None else self._node()
         if self._rg:
             lu = self._leafuse
             if lu is not None and lu.args[0] is v:
@@ -115,6 +113,8 @@ class Tensor:
             lu.leaf = self
             self._leafuse = lu
             return lu
+        if self._view is not None:
+            return v  # a view's node already carries (or is cut from) its root's history
         g = self._grad_fn
         if g is v or g is None and not v.requires_grad:
             return v
@@ -140,6 +140,8 @@ class Tensor:
 
     def _set_node(self, node):
         """Point this tensor (and every alias) at a new value: the write half of every in-place op."""
+        if _TRACKING[0] is not None:
+            _TRACKING[0](self)
         view = self._view
         if view is None:
             self._storage.set(node)
@@ -318,7 +320,10 @@ class Tensor:
             return
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        from .autograd.hooks import HOOKED
+
         self.__dict__["_retains_grad"] = True
+        HOOKED.add(self)
 
     @property
     def retains_grad(self):
@@ -437,7 +442,7 @@ class Tensor:
 
     def _scalar(self, kind):
         if self.numel() != 1:
-            raise TypeError(f"only length-1 tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self.item()
 
     def __format__(self, spec):
@@ -504,3 +509,8 @@ def _wrap_dim(dim, ndim):
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
+
+
+from . import _dispatch as _d  # noqa: E402
+
+_d.Tensor = Tensor

@@ -131,8 +131,13 @@ def _bcastable(a, b):
 
 
 # ---- random fills ----------------------------------------------------------------------
+def _key_operand(generator):
+    """A fresh PRNG key as an int64 array (facade has no uint32 dtype; `_sample` casts back)."""
+    return jax.random.key_data(_random.key_for(generator)).astype(jnp.int64)
+
+
 def _sample(shape, key_data, kind, a, b, dt):
-    key = jax.random.wrap_key_data(key_data)
+    key = jax.random.wrap_key_data(key_data.astype(jnp.uint32))
     sd = dt if np.dtype(dt).itemsize >= 4 else np.float32
     if kind == "uniform":
         return jax.random.uniform(key, shape, sd, a, b).astype(dt)
@@ -149,11 +154,10 @@ def _sample(shape, key_data, kind, a, b, dt):
 
 def _random_fill(self, kind, a, b, generator):
     check_inplace(self)
-    key = jax.random.key_data(_random.key_for(generator))
-    # the key is an input (not a static) so the fill never recompiles
-    from .._creation import _from_array
+    # the key is an input (not a static) so the fill never recompiles; under facade.jit it is a tracer
+    from .._creation import wrap_value
 
-    k = _from_array(np.asarray(key), _dtype.from_numpy(np.asarray(key).dtype))
+    k = wrap_value(_key_operand(generator))
     node = record_node(RANDOM_FILL2, (self._input_node(), k._node()), (kind, a, b, self.dtype.np))
     return write_result(self, node)
 
@@ -189,7 +193,7 @@ def random_(self, from_=0, to=None, *, generator=None):
     return _random_fill(self, "randint", int(from_), int(to), generator)
 
 
-BERNOULLI = defop("bernoulli", lambda p, key, dt: jax.random.bernoulli(jax.random.wrap_key_data(key), p).astype(dt),
+BERNOULLI = defop("bernoulli", lambda p, key, dt: jax.random.bernoulli(jax.random.wrap_key_data(key.astype(jnp.uint32)), p).astype(dt),
                   grad_fn="BernoulliBackward0", saves=False)
 
 
@@ -197,10 +201,9 @@ BERNOULLI = defop("bernoulli", lambda p, key, dt: jax.random.bernoulli(jax.rando
 def bernoulli(input, p=None, *, generator=None):
     if p is not None:
         return _random_like(input, "bernoulli", p, generator)
-    from .._creation import _from_array
+    from .._creation import wrap_value
 
-    key = np.asarray(jax.random.key_data(_random.key_for(generator)))
-    k = _from_array(key, _dtype.from_numpy(key.dtype))
+    k = wrap_value(_key_operand(generator))
     return record(BERNOULLI, (input, k), (input.dtype.np,))
 
 

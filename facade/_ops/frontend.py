@@ -8,8 +8,9 @@ in-place variant `x.op_(...)` from any out-of-place frontend, with PyTorch's in-
 import jax.numpy as jnp
 from jax import lax
 
-from .. import _dtype
+from .. import _dispatch, _dtype
 from .._dispatch import record_node
+from .table import SCALAR
 from .._grad_mode import STATE as _GRAD
 from .table import defop
 
@@ -158,9 +159,7 @@ def inplace(fn, name=None):
 
 
 def is_tensor(x):
-    from .._tensor import Tensor
-
-    return isinstance(x, Tensor)
+    return isinstance(x, _dispatch.Tensor)
 
 
 def operand(x):
@@ -179,21 +178,43 @@ def operand(x):
 _PROMO_CACHE = {}
 
 
-def promote(*xs):
-    """PyTorch's result dtype for operands (Tensors or Python numbers)."""
-    key = (_dtype.get_default_dtype(),) + tuple((x.dtype, x.ndim > 0) if is_tensor(x) else type(x) for x in xs)
+def _promote_kinds(kinds):
+    dims, zeros, scalars = [], [], []
+    for k in kinds:
+        if isinstance(k, tuple):
+            (zeros if k[1] else dims).append(k[0])
+        else:
+            scalars.append(_dtype.scalar_dtype(k()))
+    if not dims and not zeros:
+        return _dtype.result_type([], scalars, [])
+    return _dtype.result_type(dims, zeros, scalars)
+
+
+def promote_nodes(*nodes):
+    """PyTorch's result dtype for operand Nodes (scalars count as Python numbers)."""
+    key = [_dtype._default[0]]
+    for n in nodes:
+        key.append(n.mk if n.op is SCALAR else (n.dtype, not n.shape))
+    key = tuple(key)
     d = _PROMO_CACHE.get(key)
     if d is None:
-        dims, zeros, scalars = [], [], []
-        for x in xs:
-            if is_tensor(x):
-                (dims if x.ndim > 0 else zeros).append(x.dtype)
-            else:
-                scalars.append(_dtype.scalar_dtype(x))
-        d = _dtype.result_type(dims, zeros, scalars)
-        if not any(is_tensor(x) for x in xs):
-            d = _dtype.result_type([], scalars, [])
-        _PROMO_CACHE[key] = d
+        d = _PROMO_CACHE[key] = _promote_kinds(key[1:])
+    return d
+
+
+def promote(*xs):
+    """PyTorch's result dtype for operands (Tensors or Python numbers)."""
+    key = [_dtype._default[0]]
+    for x in xs:
+        if isinstance(x, _dispatch.Tensor):
+            n = x._node()
+            key.append((n.dtype, not n.shape))
+        else:
+            key.append(type(x))
+    key = tuple(key)
+    d = _PROMO_CACHE.get(key)
+    if d is None:
+        d = _PROMO_CACHE[key] = _promote_kinds(key[1:])
     return d
 
 

@@ -26,16 +26,15 @@ def _matmul_name(node):
     return "UnsafeViewBackward0"  # folded into one mm / bmm, viewed back
 
 
-MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="in")
-MM = defop("mm", _mm, grad_fn="MmBackward0", saves="in")
-BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="in")
-MV = defop("mv", _mm, grad_fn="MvBackward0", saves="in")
-DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="in")
-OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="in")
-ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0",
-              saves="in")
-ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0",
-              saves="in")
+MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="cross")
+MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
+BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
+MV = defop("mv", _mm, grad_fn="MvBackward0", saves="cross")
+DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="cross")
+OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
+ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt),
+              grad_fn="AddmmBackward0", saves="in")  # PyTorch: mat1 and mat2, not the result
+ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0", saves="in")
 
 
 def _dtype_check(a, b, name="expected"):

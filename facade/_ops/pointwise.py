@@ -10,9 +10,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype
-from .._dispatch import record
+from .._dispatch import as_node, finish, record, record_node
 from .frontend import METHODS as _METHODS
-from .frontend import TO_DTYPE, cast, check_broadcast, export, is_tensor, operand, promote, type_name
+from .frontend import TO_DTYPE, cast, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
 
 
@@ -158,8 +158,8 @@ ADD_ALPHA = defop("add_alpha", lambda a, b, c, dt: cast(a, dt) + cast(c, dt) * c
 SUB = defop("sub", lambda a, b, dt: cast(a, dt) - cast(b, dt), grad_fn="SubBackward0", saves=False)
 SUB_ALPHA = defop("sub_alpha", lambda a, b, c, dt: cast(a, dt) - cast(c, dt) * cast(b, dt), grad_fn="SubBackward0", saves=False)
 RSUB = defop("rsub", lambda a, b, dt: cast(b, dt) - cast(a, dt), grad_fn="RsubBackward1", saves=False)
-MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0", saves="in")
-DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="in")
+MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0", saves="cross")
+DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="div")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 
@@ -264,17 +264,25 @@ DIV.grad_fn = _div_name
 RSUB.grad_fn = _rsub_name
 
 
-def _binary(op, a, b, *, float_out=False):
-    a, b = operand(a), operand(b)
-    check_broadcast(a, b)
-    if not is_tensor(a) and not is_tensor(b):
-        from .._creation import tensor
+_BINARY_STATICS = {}  # (op id, float_out, operand kinds, default dtype) -> statics
 
-        a = tensor(a)
-    d = promote(a, b)
-    if float_out:
-        d = _float_of(d)
-    return record(op, (a, b), (d.np,))
+
+def _binary(op, a, b, *, float_out=False):
+    """The hot path of every binary arithmetic op: operands → nodes → promoted dtype → record."""
+    na, nb = as_node(a), as_node(b)
+    key = (op.id, float_out, na.mk, nb.mk, _dtype._default[0])
+    statics = _BINARY_STATICS.get(key)
+    if statics is None:
+        if na.op is SCALAR and nb.op is SCALAR:
+            from .._creation import tensor
+
+            a = tensor(a)
+            return _binary(op, a, b, float_out=float_out)
+        d = promote_nodes(na, nb)
+        if float_out and d.category < 2:
+            d = _dtype.get_default_dtype()
+        statics = _BINARY_STATICS[key] = (d.np,)
+    return finish(op, record_node(op, (na, nb), statics), (a, b), (na, nb))
 
 
 def _check_alpha(alpha, a, b):
@@ -290,7 +298,6 @@ def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and not isinstance(alpha, float) or alpha == 1.0 and isinstance(alpha, float):
         return _binary(ADD, input, other)
     input, other = operand(input), operand(other)
-    check_broadcast(input, other)
     _check_alpha(alpha, input, other)
     d = promote(input, other)
     return record(ADD_ALPHA, (input, other, alpha), (d.np,))
@@ -310,7 +317,6 @@ def sub(input, other, *, alpha=1, out=None):
         )
     if alpha == 1:
         return _binary(SUB, input, other)
-    check_broadcast(input, other)
     _check_alpha(alpha, input, other)
     d = promote(input, other)
     return record(SUB_ALPHA, (input, other, alpha), (d.np,))
@@ -431,7 +437,6 @@ def _cmp_family(name, fn):
 
     def frontend(input, other):
         input, other = operand(input), operand(other)
-        check_broadcast(input, other)
         return record(op, (input, other), (promote(input, other).np,))
 
     frontend.__name__ = name
@@ -469,7 +474,6 @@ for _n, _f in _BITWISE.items():
             d = promote(input, other)
             if d.category > 1:
                 raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
-            check_broadcast(input, other)
             return record(op, (input, other), (d.np,))
 
         return frontend
@@ -520,7 +524,6 @@ def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
     lo = operand(min) if min is not None else 0
     hi = operand(max) if max is not None else 0
     operands = [input] + [b for b in (min, max) if b is not None]
-    check_broadcast(*operands)
     d = promote(*[operand(o) for o in operands])
     return record(CLAMP, (input, lo, hi), (min is not None, max is not None, _named, d.np))
 
@@ -540,7 +543,6 @@ def where(condition, input=None, other=None):
     if condition.dtype is not _dtype.bool_ and condition.dtype is not _dtype.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(condition.dtype)}")
     input, other = operand(input), operand(other)
-    check_broadcast(condition, input, other)
     return record(WHERE, (condition, input, other), (promote(input, other).np,))
 
 
@@ -557,7 +559,6 @@ LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt
 @export("lerp", inplace_names=("lerp_",))
 def lerp(input, end, weight):
     weight = operand(weight)
-    check_broadcast(input, end, weight)
     return record(LERP, (input, end, weight), (promote(input, end).np,))
 
 
@@ -569,11 +570,9 @@ ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * ca
 
 @export("addcmul", inplace_names=("addcmul_",))
 def addcmul(input, tensor1, tensor2, *, value=1):
-    check_broadcast(input, tensor1, tensor2)
     return record(ADDCMUL, (input, tensor1, tensor2, value), (promote(input, tensor1, tensor2).np,))
 
 
 @export("addcdiv", inplace_names=("addcdiv_",))
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    check_broadcast(input, tensor1, tensor2)
     return record(ADDCDIV, (input, tensor1, tensor2, value), (_float_of(promote(input, tensor1, tensor2)).np,))

@@ -54,8 +54,14 @@ def defop(name, impl, **kw):
 # Structural ops the engine itself needs.
 SCALAR = defop("scalar", None)  # a Python number operand; its value lives in node.value
 LEAF = defop("leaf", lambda v: v, grad_fn="AccumulateGrad", saves=False)  # a leaf's use
-DETACH = defop("detach", lambda v: v, grad_fn=None, saves=False, differentiable=False)  # a detached alias
+DETACH = defop("detach", lambda v: _stop_gradient(v), grad_fn=None, saves=False, differentiable=False)  # a detached alias
 GETITEM = defop("getitem", lambda v, i: v[i], saves=False)  # one output of a multi-output op
+
+
+def _stop_gradient(v):
+    import jax
+
+    return jax.lax.stop_gradient(v)
 
 
 def _rebind_impl():

@@ -1,4 +1,5 @@
 """torch.autograd: backward, grad, Function, grad modes and the graph objects."""
+from .. import _dispatch
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
@@ -11,9 +12,12 @@ __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_e
 
 def __getattr__(name):
     if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
+        import importlib
 
-        return getattr(_gc, name)
+        module = importlib.import_module(__name__ + ".gradcheck")
+        # importing the submodule bound the package attribute `gradcheck` to the module: bind the functions
+        globals().update(gradcheck=module.gradcheck, gradgradcheck=module.gradgradcheck)
+        return globals()[name]
     raise AttributeError(f"module 'facade.autograd' has no attribute '{name}'")
 
 
@@ -26,7 +30,8 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
-    from .._creation import ones_like
+    """The incoming gradient of each output, as a Node (a number node for the implicit 1)."""
+    from .._dispatch import scalar_node
     from .._tensor import Tensor
 
     grads = _as_tuple(grads)
@@ -41,7 +46,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not t.dtype.is_floating_point and not t.dtype.is_complex:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            out.append(ones_like(t))
+            out.append(scalar_node(1.0))
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
@@ -51,7 +56,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
             )
         if g.dtype.is_complex != t.dtype.is_complex:
             raise TypeError("For complex Tensors, both grad_output and output are required to have the same dtype.")
-        out.append(g)
+        out.append(g._node())
     return tuple(out)
 
 
@@ -64,58 +69,54 @@ def _roots(tensors):
     return nodes
 
 
-def _cut_tensors(roots):
-    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (in topological order)."""
-    if not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
+def _hooked_in_graph(roots):
+    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (topological order)."""
+    if not HOOKED or not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
         return []
     from .engine import collect
 
-    order = collect(roots)[0]
-    pos = {id(n): i for i, n in enumerate(order)}
+    pos = {id(n): i for i, n in enumerate(collect(roots))}
     hooked = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre") and t._grad_fn is not None and id(t._grad_fn) in pos]
     hooked.sort(key=lambda t: pos[id(t._grad_fn)])
     return hooked
 
 
-def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None):
+def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, accumulate=False):
     """All gradients as {id(leaf tensor or node): Tensor}, running hooks on intermediate tensors.
 
-    With no hooked intermediate tensors this is one run of the engine; otherwise the graph is
-    cut at the hooked tensors and run stage by stage, latest first.
+    With no hooked intermediate tensors this is one run of the engine. Otherwise the graph is
+    cut at the hooked tensors (they become differentiable inputs) and run stage by stage: the
+    hooked tensor nearest the roots has its complete gradient after a stage, its hooks run
+    (and may replace it), and the next stage starts from it.
     """
-    cuts = _cut_tensors(roots)
-    if not cuts:
+    hooked = _hooked_in_graph(roots)
+    if not hooked:
         return run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
-                            accumulate=targets is None)
-    results, leaves, stage_roots, stage_cots = {}, [], list(roots), list(cots)
-    pending = list(cuts)
-    cut_nodes = [t._grad_fn for t in cuts]
+                            accumulate=accumulate)
+    results, leaves = {}, []
+    stage_roots, stage_cots, pending = list(roots), list(cots), list(hooked)
     while True:
-        stops = [t._grad_fn for t in pending]
         res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
-                                   targets=targets, accumulate=False, stop=stops)
+                                   targets=targets, accumulate=False, cuts=[t._grad_fn for t in pending])
         for k, v in res.items():
-            if v is None:
-                continue
             results[k] = v if results.get(k) is None else results[k] + v
         leaves += [t for t in lts if t not in leaves]
         if not pending:
             break
-        t = pending.pop()  # the hooked tensor nearest the roots: its gradient is complete
+        t = pending.pop()
         g = results.pop(id(t._grad_fn), None)
         if g is None:
             continue
         g = run_hooks(t, g)
         if t.__dict__.get("_retains_grad"):
             _retain(t, g)
-        stage_roots, stage_cots = [t._grad_fn], [g]
+        stage_roots, stage_cots = [t._grad_fn], [g._node()]
     if not retain_graph:
         from .engine import collect
 
-        for n in collect(roots)[0]:
+        for n in collect(roots):
             if n.op.saves:
                 n.freed = True
-    del cut_nodes
     return results, leaves, set()
 
 
@@ -128,8 +129,6 @@ def _retain(t, g):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaves) into the leaves' .grad (PyTorch's AccumulateGrad semantics)."""
-    from .._tensor import Tensor
-
     tensors = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables
@@ -138,33 +137,33 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     roots = _roots(tensors)
     inputs = _as_tuple(inputs)
+    targets = None
     if inputs:
         for t in inputs:
-            if not isinstance(t, Tensor):
+            if not isinstance(t, _dispatch.Tensor):
                 raise TypeError("inputs to backward must be Tensors")
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
+        targets = [t._input_node() for t in inputs if not t.is_leaf]
     results, leaves, accumulated = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph,
-                                                  targets=[t._input_node() for t in inputs if not t.is_leaf] or None
-                                                  if inputs else None)
+                                                  targets=targets, accumulate=not inputs)
     wanted = {id(t) for t in inputs} if inputs else None
-    for k, t in enumerate(leaves):
+    for t in leaves:
         if wanted is not None and id(t) not in wanted:
             continue
         g = results.get(id(t))
-        if g is None:
+        if g is not None:
+            _accumulate(t, run_hooks(t, g) if t.__dict__ else g, create_graph)
+        elif id(t) not in accumulated:
             continue
-        if k in accumulated:
-            t._grad._storage.set(g._storage.node)
-            t._grad._vc[0] += 1
-        else:
-            _accumulate(t, run_hooks(t, g), create_graph)
-        run_post_accumulate(t)
-    for t in list(HOOKED):
-        if t.__dict__.get("_retains_grad") and not t.__dict__.get("_hooks_pre") and t._grad_fn is not None:
-            g = results.get(id(t._grad_fn))
-            if g is not None:
-                _retain(t, g)
+        if t.__dict__:
+            run_post_accumulate(t)
+    if HOOKED:
+        for t in list(HOOKED):
+            if t.__dict__.get("_retains_grad") and not t.__dict__.get("_hooks_pre") and t._grad_fn is not None:
+                g = results.get(id(t._grad_fn))
+                if g is not None:
+                    _retain(t, g)
     if inputs:
         for t in inputs:
             if not t.is_leaf:
@@ -208,13 +207,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     targets = [t._input_node() for t in inputs]
     results, _, _ = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets)
     out = []
-    for t, n in zip(inputs, targets):
+    for i, (t, n) in enumerate(zip(inputs, targets)):
         g = results.get(id(t)) if t.is_leaf else results.get(id(n))
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True "
-                    "if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
+                    "allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
                 g = zeros_like(t)

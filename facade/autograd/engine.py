@@ -1,29 +1,36 @@
 """Backward: the grad-requiring part of the tape, replayed through `jax.vjp`.
 
-`run_backward` walks back from the roots over nodes that require grad, down to LEAF nodes
-(leaf tensors) and to values that need no grad (constants). That sub-tape becomes a
-`_Program`; a single BACKWARD node — op "backward", static argument the program, arguments
-the constants, the leaves' values, the incoming gradients and the current `.grad`s — is
-evaluated by the ordinary engine. So backward is cached and compiled like any other
-structure, and pending forward work (a parameter update through `.data`, say) is fused into
-the same XLA call. The BACKWARD op's implementation re-runs the forward inside `jax.vjp`:
-JAX owns every derivative.
+`run_backward` walks the tape once from the roots and turns everything it needs into one
+program (`_Fused`):
 
-With create_graph=True the BACKWARD node is recorded with requires_grad instead of being
-evaluated, so the gradients are tensors on the tape and can be differentiated again (JAX
+* pending work that needs no gradient (a parameter update through `.data`, a zeroed
+  `.grad`, the incoming gradient) runs first;
+* the grad-requiring nodes are re-run inside `jax.vjp`, as a function of the leaves'
+  values (and of the values at hooked tensors, see below); nodes on that path that need no
+  gradient are wrapped in `stop_gradient`;
+* the leaves' gradients are summed per tensor and added to their current `.grad`.
+
+The program is described by a structural key (as in `_engine.py`): the first time a key is
+seen it runs op by op; when it recurs it is compiled once with `jax.jit`, so a training
+step's forward-pending work, backward and gradient accumulation are one XLA call. JAX owns
+every derivative.
+
+With create_graph=True the same program becomes the implementation of one BACKWARD node
+recorded on the tape, so the gradients are tensors that can be differentiated again (JAX
 differentiates the vjp).
-
-Hooks on intermediate tensors cut the graph: the part above the hooked tensors is run first,
-the hooks see (and may replace) the gradient there, and backward continues from them.
 """
+import collections
+import re
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _engine
-from .._dispatch import record_node
+from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
-from .._ops.table import LEAF, defop
-from .._tape import Node, observed
+from .._ops.table import LEAF, SCALAR, defop
+from .._tape import Node, new_generation, observed
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
@@ -32,59 +39,10 @@ SECOND_BACKWARD = (
     "saved tensors after calling backward."
 )
 
-
-class _Program:
-    """The structure of one backward: hashable, so it can be a static argument and a cache key."""
-
-    def __init__(self, key, steps, nslots, n_const, n_leaf, root_slots, root_meta, probe_slots, probe_meta,
-                 aux_slots, leaf_targets, n_targets, old_grad_targets, n_cot):
-        self.key = key
-        self._hash = hash(key)
-        self.steps = steps  # (impl, statics, argslots, outslot)
-        self.nslots = nslots
-        self.n_const, self.n_leaf, self.n_cot = n_const, n_leaf, n_cot
-        self.root_slots, self.root_meta = root_slots, root_meta
-        self.probe_slots, self.probe_meta = probe_slots, probe_meta
-        self.aux_slots = aux_slots
-        self.leaf_targets, self.n_targets = leaf_targets, n_targets  # leaf i -> target index
-        self.old_grad_targets = old_grad_targets  # target indices that have a .grad to add to
-
-    def __hash__(self):
-        return self._hash
-
-    def __eq__(self, other):
-        return self is other or (isinstance(other, _Program) and self.key == other.key)
-
-    def __call__(self, *vals):
-        nc, nl, ncot = self.n_const, self.n_leaf, self.n_cot
-        consts, leafv, cots, olds = vals[:nc], vals[nc:nc + nl], vals[nc + nl:nc + nl + ncot], vals[nc + nl + ncot:]
-        probes = [jnp.zeros(shape, dt) for shape, dt in self.probe_meta]
-        probe_at = dict(zip(self.probe_slots, range(len(self.probe_slots))))
-
-        def forward(leafv, probes):
-            slots = [None] * self.nslots
-            slots[:nc] = consts
-            slots[nc:nc + nl] = leafv
-            for impl, statics, argslots, out in self.steps:
-                r = impl(*[slots[a] for a in argslots], *statics)
-                p = probe_at.get(out)
-                slots[out] = r if p is None else r + probes[p]
-            return [slots[s] for s in self.root_slots], [slots[s] for s in self.aux_slots]
-
-        _, vjp, aux = jax.vjp(forward, list(leafv), probes, has_aux=True)
-        cots = [c.astype(dt) if hasattr(c, "astype") else jnp.asarray(c, dt) for c, (_, dt) in zip(cots, self.root_meta)]
-        g_leaf, g_probe = vjp(cots)
-        totals = [None] * self.n_targets
-        for i, g in zip(self.leaf_targets, g_leaf):
-            totals[i] = g if totals[i] is None else totals[i] + g
-        for t, old in zip(self.old_grad_targets, olds):
-            totals[t] = old + totals[t]
-        cut_grads = g_leaf[len(self.leaf_targets):]
-        return tuple(totals), tuple(g_probe) + tuple(cut_grads), tuple(aux)
-
-
-BACKWARD = defop("backward", lambda *a: a[-1](*a[:-1]), grad_fn="BackwardBackward", saves=False)
-_PROGRAMS = {}
+_STATS = _engine._STATS
+_compiled = collections.OrderedDict()  # key -> jitted _Fused.run
+_programs = {}  # key -> _Fused
+_seen = set()
 
 
 def _bad_version(vc, version, node):
@@ -94,39 +52,112 @@ def _bad_version(vc, version, node):
     if node.op is not None and node.op is not LEAF and node.requires_grad:
         from .graph import wrap_node
 
-        desc += f", which is output 0 of {wrap_node(node).name()},"
+        # PyTorch 2.13 names the producing node without its "Backward<N>" suffix here
+        desc += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{desc} is at version {vc[0]}; expected version {version} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
+        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 
 
-def collect(roots, stop=()):
-    """Walk the grad graph above `roots`. Nodes in `stop` are treated as inputs (cut points).
+class _Walk:
+    """One post-order walk of everything a backward needs, with its structural key.
 
-    Returns (order, leaves, cuts, consts, slot, key): rg nodes in topological order, LEAF
-    nodes, the stop nodes reached, constant nodes, slot numbers and the structural key.
+    Nodes are numbered in place (`node.tag`/`node.sl`) rather than in a dict: this walk runs
+    on every backward, so it is written for speed.
     """
-    slot = {}
-    leaves, cuts, consts, order, key = [], [], [], [], []
-    stop_ids = {id(n) for n in stop}
-    # first pass: classify the frontier so that constants and leaves get the low slot numbers
-    stack = list(roots)
-    seen = set()
-    rg_nodes = []
+
+    __slots__ = ("gen", "n", "key", "inputs", "scalars", "pre", "fwd", "diff", "in_fwd", "in_fwd_rg")
+
+    def __init__(self, roots, extra, cuts, ggen):
+        gen = self.gen = new_generation()
+        key = self.key = []
+        inputs, scalars, pre, fwd, diff = self.inputs, self.scalars, self.pre, self.fwd, self.diff = [], [], [], [], []
+        in_fwd = self.in_fwd = set()  # slots whose value depends on a differentiable input
+        in_fwd_rg = self.in_fwd_rg = set()  # ... and through which the gradient flows
+        for c in cuts:
+            c.gtag = -ggen  # marks a cut for this walk
+        count = 0
+        stack = list(extra) + list(roots)
+        while stack:
+            n = stack[-1]
+            if n.tag == gen:
+                stack.pop()
+                continue
+            g = n.gtag
+            if g == -ggen:  # a hooked tensor: a differentiable input holding its own value
+                stack.pop()
+                n.tag, n.sl = gen, count
+                inputs.append(n)
+                diff.append((n, count, count))
+                in_fwd.add(count)
+                key.append(("x", n.mk))
+                count += 1
+                continue
+            rg = g == ggen  # on a path the gradient flows along (not merely a value we read)
+            if rg and n.op is LEAF:
+                v = n.args[0]
+                if v.tag != gen:
+                    stack.append(v)
+                    continue
+                stack.pop()
+                n.tag, n.sl = gen, count
+                diff.append((n, count, v.sl))
+                in_fwd.add(count)
+                key.append(("l", v.sl))
+                count += 1
+                continue
+            if not rg and n.value is not None:
+                stack.pop()
+                n.tag, n.sl = gen, count
+                (scalars if n.op is SCALAR else inputs).append(n)
+                key.append(n.mk)
+                count += 1
+                continue
+            ready = True
+            for a in n.args:
+                if a.tag != gen:
+                    stack.append(a)
+                    ready = False
+            if not ready:
+                continue
+            stack.pop()
+            argslots = tuple([a.sl for a in n.args])
+            n.tag, n.sl = gen, count
+            if rg:
+                fwd.append(n)
+                in_fwd.add(count)
+                in_fwd_rg.add(count)
+                key.append((n.op.id, n.statics, argslots, True))
+            elif in_fwd and not in_fwd.isdisjoint(argslots):
+                fwd.append(n)  # needs no gradient, but reads values only known inside the vjp
+                in_fwd.add(count)
+                key.append((n.op.id, n.statics, argslots, False))
+            else:
+                pre.append(n)
+                key.append((n.op.id, n.statics, argslots))
+            count += 1
+        self.n = count
+
+    def slot(self, node):
+        return node.sl if node.tag == self.gen else None
+
+
+def _grad_graph(roots, cuts):
+    """Mark (node.gtag) the nodes the gradient flows through: from the roots along
+    requires-grad edges, stopping at leaves and cuts; return the generation and the LEAF
+    nodes found. Raises PyTorch's errors for freed graphs and stale saved values."""
+    gen = new_generation()
+    for c in cuts:
+        c.gtag = -gen
+    leaves = []
+    stack = [r for r in roots if r.requires_grad]
     while stack:
         n = stack.pop()
-        i = id(n)
-        if i in seen:
+        if n.gtag == gen or n.gtag == -gen:
             continue
-        seen.add(i)
-        if not n.requires_grad:
-            consts.append(n)
-            continue
-        if i in stop_ids:
-            cuts.append(n)
-            continue
+        n.gtag = gen
         if n.op is LEAF:
             leaves.append(n)
             continue
@@ -137,113 +168,87 @@ def collect(roots, stop=()):
             for vc, version, a in saved:
                 if vc[0] != version:
                     raise _bad_version(vc, version, a)
-        rg_nodes.append(n)
-        stack.extend(n.args)
-    for n in consts:
-        slot[id(n)] = len(slot)
-        key.append((n.dtype._id, n.shape))
-    for n in leaves + cuts:
-        slot[id(n)] = len(slot)
-        key.append(("l", n.dtype._id, n.shape))
-    # second pass: topological order of the rg nodes
-    pending = {id(n) for n in rg_nodes}
-    stack = list(roots)
-    while stack:
-        n = stack[-1]
-        i = id(n)
-        if i in slot or i not in pending:
-            stack.pop()
-            continue
-        ready = True
         for a in n.args:
-            if id(a) not in slot:
+            if a.requires_grad:
                 stack.append(a)
-                ready = False
-        if ready:
-            stack.pop()
-            slot[i] = len(slot)
-            order.append(n)
-            key.append((n.op.id, n.statics, tuple([slot[id(a)] for a in n.args])))
-    return order, leaves, cuts, consts, slot, key
+    return gen, leaves
 
 
-def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, targets=None, accumulate=True, stop=()):
-    """Differentiate `roots` (Nodes) with `cotangents` (Tensors).
+class _Fused:
+    """The replay plan of one backward (see the module docstring)."""
 
-    targets: None → every leaf tensor in the graph receives its gradient in .grad (backward);
-    otherwise a list of Nodes (LEAF nodes or intermediate nodes) whose gradients are returned
-    (autograd.grad, `inputs=`). Returns {id(target node): gradient Tensor or None}.
-    """
-    from .._tensor import Tensor
+    def __init__(self, w, roots, cots, olds, probes, aux, pre_out, leaf_targets, n_targets, old_targets):
+        self.nslots = w.n
+        self.in_slots = [n.sl for n in w.inputs]
+        self.float_slots = [n.sl for n in w.scalars if not isinstance(n.value, (bool, int))]
+        self.int_slots = [n.sl for n in w.scalars if isinstance(n.value, (bool, int))]
+        self.pre = [(n.op.impl, n.statics, [a.sl for a in n.args], n.sl) for n in w.pre]
+        probe_slots = {n.sl: k for k, n in enumerate(probes)}
+        self.fwd = [(n.op.impl, n.statics, [a.sl for a in n.args], n.sl, n.sl in w.in_fwd_rg,
+                     probe_slots.get(n.sl, -1)) for n in w.fwd]
+        self.diff = [(own, val) for _, own, val in w.diff]
+        self.roots = [r.sl for r in roots]
+        self.root_meta = [(r.shape, r.dtype.np) for r in roots]
+        self.cots = [c.sl for c in cots]
+        self.olds = [o.sl for o in olds]
+        self.probe_meta = [(n.shape, n.dtype.np) for n in probes]
+        self.aux = [n.sl for n in aux]
+        self.pre_out = [n.sl for n in pre_out]
+        self.leaf_targets, self.n_targets, self.old_targets = leaf_targets, n_targets, old_targets
 
-    order, leaves, cuts, consts, slot, key = collect(roots, stop)
-    # which tensors receive gradients, and which intermediate nodes need a probe
-    leaf_tensors, leaf_targets, target_of = [], [], {}
-    probe_nodes = []
-    want = None if targets is None else {id(n) for n in targets}
-    for n in leaves:
-        t = n.leaf
-        if want is not None and id(n) not in want:
-            # a LEAF node not asked for: its gradient is computed but dropped
-            pass
-        k = target_of.get(id(t))
-        if k is None:
-            k = target_of[id(t)] = len(leaf_tensors)
-            leaf_tensors.append(t)
-        leaf_targets.append(k)
-    if want is not None:
-        probe_nodes = [n for n in order if id(n) in want]
-    probe_nodes += [n for n in _retained(order) if n not in probe_nodes]
-    aux_nodes = [n for n in order if n.value is None and observed(n)]
-    olds, old_targets = [], []
-    if targets is None and accumulate and not create_graph:
-        for k, t in enumerate(leaf_tensors):
-            g = t._grad
-            if g is not None and not t.__dict__.get("_hooks_pre"):
-                olds.append(g._node())
-                old_targets.append(k)
-    root_meta = tuple((r.shape, r.dtype.np) for r in roots)
-    full_key = (tuple(key), len(cuts), tuple(slot[id(r)] for r in roots), tuple(slot[id(n)] for n in probe_nodes),
-                tuple(slot[id(n)] for n in aux_nodes), tuple(leaf_targets), tuple(old_targets), len(cotangents))
-    prog = _PROGRAMS.get(full_key)
-    if prog is None:
-        steps = [(n.op.impl, n.statics, [slot[id(a)] for a in n.args], slot[id(n)]) for n in order]
-        prog = _Program(
-            full_key, steps, len(slot), len(consts), len(leaves) + len(cuts), [slot[id(r)] for r in roots], root_meta,
-            [slot[id(n)] for n in probe_nodes], [(n.shape, n.dtype.np) for n in probe_nodes],
-            [slot[id(n)] for n in aux_nodes], leaf_targets, len(leaf_tensors), old_targets, len(cotangents))
-        if len(_PROGRAMS) > 4096:
-            _PROGRAMS.clear()
-        _PROGRAMS[full_key] = prog
-    grad_mode = _GRAD[0]
-    _GRAD[0] = bool(create_graph)
-    try:
-        args = tuple(consts) + tuple(leaves) + tuple(cuts) + tuple(c._input_node() if create_graph else c._node() for c in cotangents) + tuple(olds)
-        node = Node(BACKWARD, args, (prog,), None, None, None, bool(create_graph) and any(a.requires_grad for a in args))
-        node.device = roots[0].device
-        if create_graph:
-            totals, probes = _differentiable_outputs(node, leaf_tensors, probe_nodes + cuts)
-        else:
-            _engine.evaluate([node])
-            totals_v, probes_v, aux_v = node.value
-            node.value = None
-            node.args = ()
-            for n, v in zip(aux_nodes, aux_v):
-                n.value = v
-            totals = [_leaf_grad_tensor(v, t) for v, t in zip(totals_v, leaf_tensors)]
-            probes = [Tensor._wrap(_source_like(v, n)) for v, n in zip(probes_v, probe_nodes + cuts)]
-    finally:
-        _GRAD[0] = grad_mode
-    if not retain_graph:
-        for n in order:
-            if n.op.saves:
-                n.freed = True
-    result = {}
-    for k, t in enumerate(leaf_tensors):
-        result[id(t)] = totals[k]
-    for n, g in zip(probe_nodes + cuts, probes):
-        result[id(n)] = g
-    return result, leaf_tensors, set(old_targets)
+    def run(self, in_vals, floats, ints):
+        vals = _engine.fill_slots(self, in_vals, floats, ints)
+        for impl, statics, argslots, out in self.pre:
+            vals[out] = impl(*[vals[a] for a in argslots], *statics)
+        primals = [vals[v] for _, v in self.diff]
+        probes = [jnp.zeros(shape, dt) for shape, dt in self.probe_meta]
+
+        def forward(primals, probes):
+            s = list(vals)
+            for (own, _), p in zip(self.diff, primals):
+                s[own] = p
+            for impl, statics, argslots, out, rg, probe in self.fwd:
+                r = impl(*[s[a] for a in argslots], *statics)
+                if not rg:
+                    r = jax.lax.stop_gradient(r)
+                elif probe >= 0:
+                    r = r + probes[probe]
+                s[out] = r
+            return [s[r] for r in self.roots], [s[a] for a in self.aux]
+
+        _, vjp, aux = jax.vjp(forward, primals, probes, has_aux=True)
+        cots = [jnp.broadcast_to(jnp.asarray(vals[c]).astype(dt), shape) for c, (shape, dt) in zip(self.cots, self.root_meta)]
+        g_diff, g_probe = vjp(cots)
+        totals = [None] * self.n_targets
+        for i, g in zip(self.leaf_targets, g_diff):
+            totals[i] = g if totals[i] is None else totals[i] + g
+        for t, o in zip(self.old_targets, self.olds):
+            totals[t] = vals[o] + totals[t]
+        cut_grads = g_diff[len(self.leaf_targets):]
+        return (totals, list(g_probe) + list(cut_grads), aux, [vals[s] for s in self.pre_out])
+
+
+def _call(key, w, build):
+    """Run the program for `key`: op by op the first time, compiled from the second."""
+    in_vals = _engine.as_jax(w.inputs)
+    floats = [n.value for n in w.scalars if not isinstance(n.value, (bool, int))]
+    ints = [n.value for n in w.scalars if isinstance(n.value, (bool, int))]
+    fn = _compiled.get(key)
+    if fn is not None:
+        _STATS["cache_hits"] += 1
+        return fn(in_vals, np.asarray(floats, np.float64), np.asarray(ints, np.int64))
+    prog = build()
+    if key in _seen:
+        fn = _compiled[key] = jax.jit(prog.run)
+        _STATS["compiles"] += 1
+        if len(_compiled) > _engine._limits["cache"]:
+            _compiled.popitem(last=False)
+        return fn(in_vals, np.asarray(floats, np.float64), np.asarray(ints, np.int64))
+    if len(_seen) > _engine._limits["seen"]:
+        _seen.clear()
+    _seen.add(key)
+    _STATS["eager_runs"] += 1
+    return prog.run(in_vals, floats, ints)
 
 
 def _source_like(v, like):
@@ -252,30 +257,125 @@ def _source_like(v, like):
     return n
 
 
-def _leaf_grad_tensor(v, t):
-    from .._tensor import Tensor
+def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, targets=None, accumulate=True, cuts=()):
+    """Differentiate `roots` (Nodes) with `cotangents` (Nodes).
 
-    n = _source_like(v, t._storage.node)
-    return Tensor._wrap(n)
+    targets: None → every leaf tensor in the graph gets its gradient (backward); otherwise
+    intermediate Nodes among `targets` get theirs too (autograd.grad, `inputs=`).
+    `cuts`: gradient-path Nodes treated as differentiable inputs (hooked tensors, see
+    autograd/__init__.py). Returns ({id(leaf tensor) or id(node): grad Tensor}, leaf
+    tensors, indices of the leaves whose .grad the program already accumulated into).
+    """
+    if cuts:
+        _engine.evaluate(list(cuts))
+    ggen, leaf_nodes = _grad_graph(roots, cuts)
+    leaf_tensors, leaf_of = [], {}
+    for n in leaf_nodes:
+        t = n.leaf
+        if id(t) not in leaf_of:
+            leaf_of[id(t)] = len(leaf_tensors)
+            leaf_tensors.append(t)
+    olds, old_targets = [], []
+    if accumulate and not create_graph:
+        for k, t in enumerate(leaf_tensors):
+            g = t._grad
+            if g is not None and not t.__dict__.get("_hooks_pre"):
+                olds.append(g._node())
+                old_targets.append(k)
+    if create_graph:
+        _engine.evaluate([n for n in _Walk(roots, cotangents, cuts, ggen).pre])
+    w = _Walk(roots, list(cotangents) + olds, cuts, ggen)
+    leaf_targets = [leaf_of[id(n.leaf)] for n, _, _ in w.diff if n.op is LEAF]
+    rg = w.in_fwd_rg
+    probes = [n for n in (targets or ()) if n.tag == w.gen and n.sl in rg] + _retained(w, targets)
+    cut_nodes = [c for c in cuts if c.tag == w.gen]
+    if create_graph:
+        totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets)
+    else:
+        # values kept from the replay: the roots (a loss is read right after backward); other
+        # live intermediates stay pending and are recomputed if ever read, which keeps the
+        # program's outputs (each costs per call) to what training loops use
+        aux = [n for n in roots if n.value is None and n.out is not None and observed(n)]
+        pre_out = [n for n in w.pre if n.out is not None and observed(n)]
+        structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
+                     tuple([o.sl for o in olds]), tuple([n.sl for n in probes]), tuple([n.sl for n in aux]),
+                     tuple([n.sl for n in pre_out]), tuple(leaf_targets), tuple(old_targets))
 
+        def build():
+            prog = _programs.get(structure)
+            if prog is None:
+                prog = _Fused(w, roots, cotangents, olds, probes, aux, pre_out, leaf_targets, len(leaf_tensors), old_targets)
+                if len(_programs) > 4096:
+                    _programs.clear()
+                _programs[structure] = prog
+            return prog
 
-def _differentiable_outputs(node, leaf_tensors, probe_nodes):
-    """create_graph: the gradients as tensors recorded on the tape (GETITEM of the BACKWARD node)."""
-    from .._tensor import Tensor
-
-    totals = []
+        grad_mode = _GRAD[0]
+        _GRAD[0] = False
+        try:
+            totals_v, probes_v, aux_v, pre_v = _call(structure, w, build)
+        finally:
+            _GRAD[0] = grad_mode
+        for n, v in zip(aux, aux_v):
+            n.value = v
+        for n, v in zip(pre_out, pre_v):
+            n.value = v
+            n.args = ()
+        for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
+            g = leaf_tensors[k]._grad
+            g._storage.set(_source_like(totals_v[k], g._storage.node))
+            g._vc[0] += 1
+            totals_v[k] = None
+        totals = [None if v is None else wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
+        probe_grads = [wrap(_source_like(v, n)) for v, n in zip(probes_v, probes + cut_nodes)]
+    if not retain_graph:
+        for n in w.fwd:
+            if n.op.saves and n.sl in rg:
+                n.freed = True
+    result = {}
     for k, t in enumerate(leaf_tensors):
-        tot = _getitem(node, 0, None)
-        g = _getitem(tot, k, t._storage.node)
-        totals.append(Tensor._wrap(g))
-    probes = []
-    for j, pn in enumerate(probe_nodes):
-        pr = _getitem(node, 1, None)
-        probes.append(Tensor._wrap(_getitem(pr, j, pn)))
-    return totals, probes
+        if totals[k] is not None:
+            result[id(t)] = totals[k]
+    for n, g in zip(probes + cut_nodes, probe_grads):
+        result[id(n)] = g
+    return result, leaf_tensors, {id(leaf_tensors[k]) for k in old_targets}
 
 
-def _getitem(node, i, like):
+def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
+    """create_graph: record the whole backward program as one node on the tape.
+
+    The node's arguments are the program's inputs plus the leaves' LEAF nodes, and its
+    implementation feeds each leaf's value through the LEAF argument, so JAX sees how the
+    gradients depend on the leaves: differentiating them again is differentiating the vjp.
+    """
+    prog = _Fused(w, roots, cotangents, (), probes, (), (), leaf_targets, len(leaf_tensors), ())
+    in_pos = {s: k for k, s in enumerate(prog.in_slots)}
+    leaves = [n for n, _, _ in w.diff if n.op is LEAF]
+    leaf_pos = tuple(in_pos[val] for n, own, val in w.diff if n.op is LEAF)
+    floats = [n for n in w.scalars if not isinstance(n.value, (bool, int))]
+    ints = [n for n in w.scalars if isinstance(n.value, (bool, int))]
+    args = tuple(w.inputs) + tuple(floats) + tuple(ints) + tuple(leaves)
+    node = Node(_RECORDED, args, (len(w.inputs), len(floats), len(ints), leaf_pos, prog), None, None, None, True)
+    node.device = roots[0].device
+    totals = [wrap(_part(_part(node, 0, None), k, t._storage.node)) for k, t in enumerate(leaf_tensors)]
+    probe_grads = [wrap(_part(_part(node, 1, None), j, n)) for j, n in enumerate(probes)]
+    return totals, probe_grads
+
+
+def _recorded_impl(*a):
+    n_in, n_f, n_i, leaf_pos, prog = a[-5:]
+    ins = list(a[:n_in])
+    fl, it, leafv = a[n_in:n_in + n_f], a[n_in + n_f:n_in + n_f + n_i], a[n_in + n_f + n_i:-5]
+    for k, v in zip(leaf_pos, leafv):
+        ins[k] = v  # the same value, now reached through the leaf's own argument
+    return prog.run(ins, jnp.stack([jnp.asarray(x, jnp.float64) for x in fl]) if fl else jnp.zeros((0,)),
+                    jnp.stack([jnp.asarray(x, jnp.int64) for x in it]) if it else jnp.zeros((0,), jnp.int64))
+
+
+_RECORDED = defop("backward_graph", _recorded_impl, grad_fn="BackwardBackward", saves=False, nout=None)
+
+
+def _part(node, i, like):
     from .._ops.table import GETITEM
 
     n = Node(GETITEM, (node,), (i,), None, like.shape if like is not None else None,
@@ -285,11 +385,23 @@ def _getitem(node, i, like):
     return n
 
 
-def _retained(order):
+def _retained(w, targets):
     """Nodes of non-leaf tensors that retain_grad() or have hooks: their gradient is taken out."""
     from .hooks import HOOKED
 
     if not HOOKED:
         return []
-    ids = {id(n) for n in order}
-    return [t._grad_fn for t in list(HOOKED) if t._grad_fn is not None and id(t._grad_fn) in ids]
+    want = {id(n) for n in targets or ()}
+    out = []
+    for t in list(HOOKED):
+        n = t._grad_fn
+        if n is not None and n.tag == w.gen and n.sl in w.in_fwd_rg and id(n) not in want and n not in out:
+            out.append(n)
+    return out
+
+
+def collect(roots):
+    """The nodes the gradient flows through above roots, in topological order (hooks, freeing)."""
+    ggen, _ = _grad_graph(roots, ())
+    w = _Walk(roots, (), (), ggen)
+    return [n for n in w.fwd if n.sl in w.in_fwd_rg]

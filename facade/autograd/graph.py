@@ -17,6 +17,9 @@ class Node:
     def name(self):
         return type(self).__name__
 
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
     @property
     def next_functions(self):
         out = []

@@ -1,0 +1,328 @@
+"""`facade.jit(fn)`: run a stateful PyTorch-style step as one XLA program.
+
+How a call works:
+
+1. **Discovery.** The first call runs eagerly (exactly as without jit) while every tensor it
+   reads or writes is recorded (the `_tape.TRACKING` hook). The tensors that existed before
+   the call, plus those it created that are still alive afterwards (optimizer state, say),
+   are the step's *state*.
+2. **Trace.** The next call traces `fn` under `jax.jit`: each state tensor's storage is
+   pointed at a tracer input, as are the tensor arguments and facade's RNG key; `fn` runs
+   unchanged (facade's tape records and evaluates on tracers); the outputs are `fn`'s
+   result, every state tensor's final value, the final `.grad` of each state tensor, and the
+   advanced RNG key. If the trace touched a tensor outside the state, it is added and the
+   trace is redone.
+3. **Steady state.** Later calls with the same guards (argument shapes/dtypes, non-tensor
+   arguments, the state tensors and which of them have a `.grad`) call the compiled program
+   directly and write its outputs back into the same Python objects, so parameters,
+   `.grad`, optimizer state and the RNG look as after an eager call.
+
+Python side effects inside `fn` happen only while tracing (as with any tracing compiler).
+"""
+import gc
+import warnings
+
+import jax
+import numpy as np
+
+
+from .. import _dispatch, _engine, _random
+from .._creation import wrap_value
+from .._tape import TRACKING, Node
+from . import live_numbers as _live
+from .errors import JitError, is_tracer
+
+
+class _Tracker:
+    """Collects the tensors a step touches (by identity)."""
+
+    def __init__(self):
+        self.seen = {}
+
+    def __call__(self, t):
+        self.seen[id(t)] = t
+
+
+def _storage_tensors(tensors):
+    """One representative tensor per storage (views and detached aliases share a storage)."""
+    out, seen = [], set()
+    for t in tensors:
+        st = t._storage
+        if id(st) not in seen:
+            seen.add(id(st))
+            out.append(t)
+    return out
+
+
+def _live_tensors():
+    gc.collect()
+    T = _dispatch.Tensor
+    # type(), not isinstance(): isinstance reads __class__, which lazy module proxies answer with warnings
+    return [o for o in gc.get_objects() if type(o) is T or issubclass(type(o), T)]
+
+
+def _source(value, like):
+    n = Node(None, (), (), value, like.shape, like.dtype)
+    n.device = like.device
+    return n
+
+
+def _arg_signature(args, kwargs):
+    T = _dispatch.Tensor
+    sig = []
+    for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+        if isinstance(a, T):
+            sig.append(("T", tuple(a.shape), a.dtype.name, a.requires_grad))
+        else:
+            try:
+                hash(a)
+                sig.append(("V", type(a).__name__, a))
+            except TypeError:
+                sig.append(("O", id(a)))
+    return tuple(sig) + tuple(sorted(kwargs))
+
+
+class _Entry:
+    """One traced and compiled version of the step."""
+
+    def __init__(self, state):
+        self.state = state  # representative tensors of the state storages
+        self.grad_owners = []  # state tensors whose .grad is set by the step
+        self.grad_objects = []  # the tensor (or None) each of them ends with
+        self.version_bumps = []  # in-place writes per state tensor during the step
+        self.out_tree = None
+        self.fn = None
+        self.touched_outside = []
+        self.live = []
+        self.live_mismatch = False
+        self.live_seen = []
+
+
+class Jitted:
+    """The callable returned by facade.jit / facade.compile."""
+
+    def __init__(self, fn, *, max_recompiles=8, donate=None):
+        self.fn = fn
+        self.max_recompiles = max_recompiles
+        self.donate = donate
+        self.recompiles = 0
+        self.recompile_reasons = []
+        self.calls = 0
+        self._state = None  # discovered state (list of tensors), None before the first call
+        self._live = []  # (container, key) of the Python numbers read through jit.live
+        self._entries = {}
+
+    def reset(self):
+        """Forget discovered state and compiled programs (e.g. after swapping model parameters)."""
+        self._state = None
+        self._live = []
+        self._entries.clear()
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self._state is None:
+            return self._discover(args, kwargs)
+        key = self._guard(args, kwargs)
+        entry = self._entries.get(key)
+        if entry is None:
+            if self._entries:
+                self._note_recompile(key)
+            entry = self._trace(args, kwargs)
+            key = self._guard(args, kwargs)
+            self._entries[key] = entry
+            return entry.last_result
+        return self._run(entry, args, kwargs)
+
+    # ---- guards ------------------------------------------------------------------------
+    def _guard(self, args, kwargs):
+        state = tuple((id(t._storage), tuple(t._storage.node.shape), t._storage.node.dtype.name,
+                       None if t._grad is None else id(t._grad)) for t in self._state)
+        live = tuple(v == 0 for v in _live.read(self._live))
+        return _arg_signature(args, kwargs), state, live
+
+    def _note_recompile(self, key):
+        self.recompiles += 1
+        reason = "arguments or state changed: " + self._describe_change(key)
+        self.recompile_reasons.append(reason)
+        if self.recompiles > self.max_recompiles:
+            warnings.warn(
+                f"facade.jit: {getattr(self.fn, '__name__', 'function')} recompiled {self.recompiles} times "
+                f"(last reason: {reason}). Keep argument shapes/dtypes and Python arguments fixed between calls.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _describe_change(self, key):
+        old = next(reversed(self._entries))
+        if old[0] != key[0]:
+            return f"argument signature {old[0]} -> {key[0]}"
+        return "the set of state tensors, their shapes, or which of them have a .grad"
+
+    # ---- 1. discovery ------------------------------------------------------------------
+    def _discover(self, args, kwargs):
+        before = {id(t) for t in _live_tensors()}
+        tracker = _Tracker()
+        recorder = _live.Recorder()
+        TRACKING[0], _live._MODE[0] = tracker, recorder
+        try:
+            result = self.fn(*args, **kwargs)
+        finally:
+            TRACKING[0] = _live._MODE[0] = None
+        self._live = recorder.pairs
+        arg_ids = {id(a) for a in list(args) + list(kwargs.values())}
+        touched = [t for i, t in tracker.seen.items() if i in before and i not in arg_ids]
+        created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids]
+        self._state = _storage_tensors(touched + created)
+        return result
+
+    # ---- 2. trace ----------------------------------------------------------------------
+    def _trace(self, args, kwargs):
+        for _ in range(4):
+            entry = _Entry(list(self._state))
+            result = self._trace_once(entry, args, kwargs)
+            if not entry.touched_outside and not entry.live_mismatch:
+                entry.last_result = result
+                return entry
+            if entry.live_mismatch:
+                self._live = entry.live_seen
+            self._state = _storage_tensors(self._state + entry.touched_outside)
+        raise JitError("facade.jit: the set of tensors the function uses did not settle after 4 traces")
+
+    def _trace_once(self, entry, args, kwargs):
+        T = _dispatch.Tensor
+        state = entry.state
+        state_ids = {id(t._storage) for t in state}
+        originals = [t._storage.node for t in state]
+        grads_before = [t._grad for t in state]
+        versions_before = [t._vc[0] for t in state]
+        arg_pos = [i for i, a in enumerate(args) if isinstance(a, T)]
+        kw_pos = [k for k in sorted(kwargs) if isinstance(kwargs[k], T)]
+        _engine.evaluate([n for n in originals if n.value is None])
+        before_ids = {id(t) for t in _live_tensors()}
+
+        entry.live = list(self._live)
+
+        def traced(state_vals, arg_vals, key, live_vals):
+            tracker = _Tracker()
+            provider = _live.Provider(entry.live, live_vals)
+            for t, v in zip(state, state_vals):
+                t._storage.set(_source(v, t._storage.node))
+            call_args, call_kwargs = list(args), dict(kwargs)
+            for j, i in enumerate(arg_pos):
+                call_args[i] = _as_arg(args[i], arg_vals[j])
+            for j, k in enumerate(kw_pos):
+                call_kwargs[k] = _as_arg(kwargs[k], arg_vals[len(arg_pos) + j])
+            _random._STATE["key"] = key
+            TRACKING[0], _live._MODE[0] = tracker, provider
+            try:
+                out = self.fn(*call_args, **call_kwargs)
+            finally:
+                TRACKING[0] = _live._MODE[0] = None
+            entry.live_mismatch = provider.mismatch or len(provider.seen) != len(entry.live)
+            entry.live_seen = provider.seen
+            entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
+                                     and id(t) in before_ids and not is_tracer(t._storage.node.value)
+                                     and not any(t is a for a in list(args) + list(kwargs.values()))]
+            out_leaves, entry.out_tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, T))
+            entry.out_kinds = [isinstance(o, T) for o in out_leaves]
+            final = [t._storage.node for t in state]
+            entry.grad_owners = [k for k, t in enumerate(state) if t._grad is not grads_before[k]]
+            entry.grad_objects = [state[k]._grad for k in entry.grad_owners]
+            grad_nodes = [g._node() for g in entry.grad_objects if g is not None]
+            out_nodes = [o._node() for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
+            _engine.evaluate([n for n in final + grad_nodes + out_nodes if n.value is None])
+            entry.version_bumps = [t._vc[0] - v for t, v in zip(state, versions_before)]
+            entry.out_meta = [(n.shape, n.dtype) for n in out_nodes]
+            entry.out_static = [None if is_t else o for o, is_t in zip(out_leaves, entry.out_kinds)]
+            entry.out_requires_grad = [o.requires_grad for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
+            return ([n.value for n in final], [n.value for n in grad_nodes], [n.value for n in out_nodes],
+                    _random._STATE["key"])
+
+        donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
+        entry.fn = jax.jit(traced, donate_argnums=donate)
+        key_before = _random._STATE["key"]
+        try:
+            outs = entry.fn(*self._inputs(entry, args, kwargs))
+        except Exception:
+            for t, n in zip(state, originals):  # leave the program's tensors as they were
+                t._storage.set(n)
+            for t, g in zip(state, grads_before):
+                t._grad = g
+            _random._STATE["key"] = key_before
+            raise
+        _engine._STATS["compiles"] += 1
+        for t, v in zip(state, versions_before):  # the trace's own writes are replayed by _write_back
+            t._vc[0] = v
+        if entry.touched_outside or entry.live_mismatch:
+            for t, n in zip(state, originals):
+                t._storage.set(n)
+            for t, g in zip(state, grads_before):
+                t._grad = g
+            _random._STATE["key"] = key_before
+            return None
+        return self._write_back(entry, outs)
+
+    # ---- 3. steady state -----------------------------------------------------------------
+    def _inputs(self, entry, args, kwargs):
+        T = _dispatch.Tensor
+        nodes = [t._storage.node for t in entry.state]
+        pending = [n for n in nodes if n.value is None]
+        if pending:
+            _engine.evaluate(pending)
+        state_vals = _engine.as_jax(nodes)
+        arg_tensors = [a for a in args if isinstance(a, T)] + [kwargs[k] for k in sorted(kwargs) if isinstance(kwargs[k], T)]
+        arg_vals = [a._value() for a in arg_tensors]
+        key = _random._STATE["key"]
+        if key is None:
+            _random.manual_seed(_random._STATE["seed"])
+            key = _random._STATE["key"]
+        return state_vals, arg_vals, key, np.asarray(_live.read(entry.live), np.float64)
+
+    def _run(self, entry, args, kwargs):
+        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))
+
+    def _write_back(self, entry, outs):
+        state_vals, grad_vals, out_vals, key = outs
+        for t, v, bump in zip(entry.state, state_vals, entry.version_bumps):
+            t._storage.set(_source(v, t._storage.node))
+            if bump:
+                t._vc[0] += bump
+        gi = iter(grad_vals)
+        for k, g in zip(entry.grad_owners, entry.grad_objects):
+            owner = entry.state[k]
+            if g is not None:
+                g._storage.set(_source(next(gi), g._storage.node))
+            owner._grad = g
+        _random._STATE["key"] = key
+        it = iter(zip(out_vals, entry.out_meta, entry.out_requires_grad))
+        leaves = []
+        for is_t, static in zip(entry.out_kinds, entry.out_static):
+            if not is_t:
+                leaves.append(static)
+                continue
+            v, (shape, dtype), _ = next(it)
+            leaves.append(_dispatch.wrap(_value_node(v, shape, dtype)))
+        return jax.tree_util.tree_unflatten(entry.out_tree, leaves)
+
+
+def _value_node(v, shape, dtype):
+    n = Node(None, (), (), v, shape, dtype)
+    n.device = next(iter(v.devices())) if hasattr(v, "devices") else None
+    return n
+
+
+def _as_arg(original, value):
+    t = wrap_value(value)
+    if original.requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _on_accelerator(nodes):
+    for n in nodes:
+        d = n.device
+        if d is not None and d.platform != "cpu":
+            return True
+    return False
+
+

@@ -1,0 +1,212 @@
+"""Loss functions: each is one fused op (see facade/_ops/nn_ops.py); here the argument
+handling and PyTorch's checks, warnings and errors."""
+
+import warnings
+
+from ... import _dtype
+from ..._dispatch import record
+from ..._ops import nn_ops as ops
+from ..._ops.frontend import promote, type_name
+from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction
+
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "nll_loss",
+    "cross_entropy",
+]
+
+
+def _reduction(size_average, reduce, reduction):
+    return check_reduction(legacy_reduction(size_average, reduce, reduction))
+
+
+def _regression(kind, kernel, input, target, reduction, param=None, weight=None):
+    """mse / l1 / smooth_l1 / huber: PyTorch's broadcast warning, then one op."""
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
+            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+        broadcast_shape(input.shape, target.shape)
+    d = promote(input, target)
+    if d.category < 2:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(d)}'")
+    if weight is None:
+        return record(ops.REGRESSION_LOSS, (input, target), (reduction, kind, param, d.np))
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return record(ops.WEIGHTED_REGRESSION_LOSS, (input, target, weight), (reduction, kind, param, d.np))
+
+
+def _weighted_reduction(size_average, reduce, reduction, weight):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if weight is not None and reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return check_reduction(reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
+    return _regression("mse", "mse_cpu", input, target, reduction, weight=weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
+    return _regression("l1", "abs_cpu", input, target, reduction, weight=weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return _regression("l1", "abs_cpu", input, target, reduction)
+    return _regression("smooth_l1", "smooth_l1_cpu", input, target, reduction, float(beta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    reduction = _weighted_reduction(None, None, reduction, weight)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _regression("huber", "huber_cpu", input, target, reduction, float(delta), weight)
+
+
+def _optional(t):
+    return 0 if t is None else t
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. "
+            "Please ensure they have the same size."
+        )
+    if weight is not None:
+        broadcast_shape(weight.shape, input.shape)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected {type_name(input.dtype)}")
+    # PyTorch's range check, when the input is already computed (checking a pending input
+    # would cut the fused forward in two)
+    v = host_values(input) if input._node().value is not None else None
+    if v is not None and v.size and not ((v >= 0) & (v <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return record(ops.BCE_LOSS, (input, target, _optional(weight)), (reduction, weight is not None, input.dtype.np))
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    for t in (weight, pos_weight):
+        if t is not None:
+            broadcast_shape(input.shape, t.shape)
+    d = promote(input, target)
+    return record(
+        ops.BCE_LOGITS_LOSS,
+        (input, target, _optional(weight), _optional(pos_weight)),
+        (reduction, weight is not None, pos_weight is not None, d.np),
+    )
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    else:
+        if reduction == "mean":
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the support size."
+                "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                UserWarning,
+                stacklevel=2,
+            )
+        if reduction == "batchmean" and input.ndim == 0:
+            reduction = "sum"
+    check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    broadcast_shape(input.shape, target.shape)
+    return record(ops.KL_DIV_LOSS, (input, target), (reduction, bool(log_target), promote(input, target).np))
+
+
+# ---- classification losses -------------------------------------------------------------
+def _check_classes(input, target, weight, ignore_index):
+    """PyTorch's nll_loss argument checks (shapes, target dtype, weight size, target bounds)."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if target.dtype is not _dtype.int64 and target.dtype is not _dtype.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target.dtype)}")
+    if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
+    if input.ndim <= 2 and target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim > 2 and (target.ndim != input.ndim - 1 or tuple(target.shape[1:]) != tuple(input.shape[2:])):
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor "
+            f"of shape: {list(weight.shape)}"
+        )
+    t = host_values(target)
+    if t is not None and t.size:
+        bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
+        if bad.any():
+            raise IndexError(f"Target {t.reshape(-1)[bad.reshape(-1).argmax()]} is out of bounds.")
+    if input.ndim == 1 and target.ndim == 1:
+        target = target.reshape(())
+    return target
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    target = _check_classes(input, target, weight, ignore_index)
+    return record(
+        ops.NLL_LOSS,
+        (input, target, _optional(weight)),
+        (reduction, int(ignore_index), weight is not None, input.dtype.np),
+    )
+
+
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
+    reduction = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    smoothing = float(label_smoothing)
+    if input.ndim >= 1 and tuple(input.shape) == tuple(target.shape):  # class probabilities
+        if target.dtype.category < 2:
+            raise RuntimeError(
+                f"Expected floating point type for target with class probabilities, got {type_name(target.dtype)}"
+            )
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        if weight is not None and weight.numel() != classes:
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {classes} classes or no classes but got weight "
+                f"tensor of shape: {list(weight.shape)}"
+            )
+        return record(
+            ops.CROSS_ENTROPY_PROBS,
+            (input, target, _optional(weight)),
+            (reduction, smoothing, weight is not None, promote(input, target).np),
+        )
+    target = _check_classes(input, target, weight, ignore_index)
+    return record(
+        ops.CROSS_ENTROPY,
+        (input, target, _optional(weight)),
+        (reduction, int(ignore_index), smoothing, weight is not None, input.dtype.np),
+    )

@@ -1,0 +1,14 @@
+"""The nn layers."""
+
+from .activation import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .flatten import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .module import Module  # noqa: F401
+from .normalization import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403

@@ -1,0 +1,4 @@
+"""torch.utils.hooks: the handle returned by every register_*_hook."""
+from ..autograd.hooks import RemovableHandle
+
+__all__ = ["RemovableHandle"]

@@ -1,0 +1,277 @@
+"""Autograd, storage and error semantics, as scenarios run against facade and — when torch is
+installed (nox -s oracle) — against PyTorch on the same inputs. Each scenario returns what a
+user can observe: values, grads, grad_fn names, reprs and error messages. Without torch, the
+values are checked against the maths written in each scenario's `expect`."""
+import numpy as np
+import pytest
+
+import facade
+
+try:
+    import torch
+except ImportError:  # the plain test session: maths-only checks
+    torch = None
+
+SCENARIOS = {}
+
+
+def scenario(expect=None):
+    def deco(fn):
+        SCENARIOS[fn.__name__] = (fn, expect)
+        return fn
+
+    return deco
+
+
+def observe(fn, T):
+    try:
+        out = fn(T)
+    except Exception as e:  # noqa: BLE001 - the error itself is the observation
+        return ("raised", type(e).__name__, str(e).split("\n")[0])
+    return normalise(out)
+
+
+def normalise(x):
+    if isinstance(x, tuple) and x and x[0] in ("tensor", "raised"):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [normalise(v) for v in x]
+    if hasattr(x, "detach") and hasattr(x, "shape"):
+        return ("tensor", np.asarray(x.detach().numpy(), dtype=np.float64).round(5).tolist(), str(x.dtype).split(".")[-1])
+    return x
+
+
+@scenario(expect=[("tensor", [4.0, 8.0, 12.0], "float32"), ("tensor", [8.0, 16.0, 24.0], "float32")])
+def retain_grad(T):
+    x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (y**2).sum().backward()
+    return [y.grad, x.grad]
+
+
+@scenario(expect=[("tensor", [80.0, 160.0, 240.0], "float32")])
+def hook_replaces_intermediate_grad(T):
+    x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g * 10)
+    (y**2).sum().backward()
+    return [x.grad]
+
+
+@scenario(expect=[("tensor", [4.0, 4.0], "float32"), ("tensor", [3.0, 3.0], "float32")])
+def leaf_hook_and_handle_removal(T):
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    h = x.register_hook(lambda g: g + 1)
+    (x * 3).sum().backward()
+    first = x.grad.clone()
+    h.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    return [first, x.grad]
+
+
+@scenario(expect=[("tensor", [3.0, 12.0, 27.0], "float32"), ("tensor", [6.0, 12.0, 18.0], "float32")])
+def grad_of_grad(T):
+    x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = T.autograd.grad((x**3).sum(), x, create_graph=True)
+    (g2,) = T.autograd.grad(g.sum(), x)
+    return [g, g2]
+
+
+@scenario(expect=[("tensor", 12.0, "float32"), ("tensor", 12.0, "float32")])
+def backward_create_graph(T):
+    x = T.tensor(2.0, requires_grad=True)
+    (x**3).backward(create_graph=True)
+    g = x.grad
+    x.grad = None
+    g.backward()
+    return [g, x.grad]
+
+
+@scenario(expect=("raised", "RuntimeError", "The differentiated Tensor at index 1 appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior."))
+def grad_unused_input(T):
+    x = T.tensor(1.0, requires_grad=True)
+    z = T.tensor(1.0, requires_grad=True)
+    return T.autograd.grad(x * 2, [x, z])
+
+
+@scenario(expect=[("tensor", 2.0, "float32"), None])
+def grad_allow_unused(T):
+    x = T.tensor(1.0, requires_grad=True)
+    z = T.tensor(1.0, requires_grad=True)
+    return list(T.autograd.grad(x * 2, [x, z], allow_unused=True))
+
+
+@scenario(expect=[("tensor", 2.0, "float32"), None])
+def backward_inputs(T):
+    x = T.tensor(1.0, requires_grad=True)
+    z = T.tensor(2.0, requires_grad=True)
+    (x * z).backward(inputs=[x])
+    return [x.grad, z.grad]
+
+
+def _exp_fn(T):
+    class Exp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            r = i.exp()
+            ctx.save_for_backward(r)
+            return r
+
+        @staticmethod
+        def backward(ctx, g):
+            (r,) = ctx.saved_tensors
+            return g * r
+
+    return Exp
+
+
+@scenario(expect=[("tensor", [1.0, 2.71828], "float32"), ("tensor", [1.0, 2.71828], "float32"), "ExpBackward"])
+def custom_function(T):
+    x = T.tensor([0.0, 1.0], requires_grad=True)
+    y = _exp_fn(T).apply(x)
+    y.sum().backward()
+    return [y, x.grad, type(y.grad_fn).__name__]
+
+
+@scenario(expect=("raised", "RuntimeError", "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [2]], which is output 0 of Exp, is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."))
+def inplace_on_saved_output(T):
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    y.sum().backward()
+
+
+@scenario(expect=[("tensor", [[3.0, 3.0, 3.0], [1.0, 1.0, 1.0]], "float32"), "CopySlices"])
+def write_through_view_of_nonleaf(T):
+    x = T.ones(2, 3, requires_grad=True)
+    y = x.clone()
+    y[0] = y[0] * 3
+    y.sum().backward()
+    return [x.grad, type(y.grad_fn).__name__]
+
+
+@scenario(expect=("raised", "RuntimeError", "a leaf Variable that requires grad is being used in an in-place operation."))
+def inplace_on_leaf(T):
+    T.ones(2, requires_grad=True).add_(1)
+
+
+@scenario(expect=("raised", "RuntimeError", "a view of a leaf Variable that requires grad is being used in an in-place operation."))
+def inplace_on_view_of_leaf(T):
+    T.ones(2, 2, requires_grad=True)[0].mul_(2)
+
+
+@scenario(expect=[("tensor", [2.0, 2.0, 2.0], "float32"), 1, 0])
+def detach_shares_storage_and_version(T):
+    x = T.ones(3, requires_grad=True)
+    d = x.detach()
+    d.mul_(2)
+    w = T.ones(2, requires_grad=True)
+    w.data.mul_(3)  # .data: shared storage, separate version counter
+    return [x, x._version, w._version]
+
+
+@scenario(expect=[("tensor", [[5.0, 5.0, 9.0], [0.0, 0.0, 7.0]], "float32"), ("tensor", [5.0, 5.0, 9.0], "float32")])
+def views_see_writes(T):
+    base = T.zeros(2, 3)
+    v = base[0]
+    v.fill_(5)
+    base[1, 2] = 7
+    t = base.t()
+    t[2, 0] = 9
+    return [base, v]
+
+
+@scenario(expect=[("tensor", [4.0, 4.0], "float32")])
+def in_place_under_no_grad_keeps_history(T):
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with T.no_grad():
+        y.add_(100)  # the values change, the graph (MulBackward0) stays
+    (y * y.detach() / (y.detach())).sum().backward()
+    return [x.grad * 2]
+
+
+@scenario(expect=("raised", "RuntimeError", "Boolean value of Tensor with more than one value is ambiguous"))
+def bool_ambiguous(T):
+    bool(T.ones(2))
+
+
+@scenario(expect=("raised", "RuntimeError", "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"))
+def matmul_mismatch(T):
+    T.ones(2, 3) @ T.ones(4, 5)
+
+
+@scenario(expect=("raised", "RuntimeError", "grad can be implicitly created only for scalar outputs"))
+def nonscalar_backward(T):
+    (T.ones(2, requires_grad=True) * 2).backward()
+
+
+@scenario(expect=("raised", "RuntimeError", "Only Tensors of floating point and complex dtype can require gradients"))
+def int_requires_grad(T):
+    T.tensor([1, 2], requires_grad=True)
+
+
+@scenario(expect=("raised", "RuntimeError", "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."))
+def requires_grad_false_on_nonleaf(T):
+    (T.ones(2, requires_grad=True) * 2).requires_grad_(False)
+
+
+@scenario(expect=[("tensor", 1.0, "float32"), ("tensor", 1.0, "float32")])
+def add_does_not_free_graph(T):
+    x = T.ones((), requires_grad=True)
+    s = x + 2
+    s.backward()
+    g = x.grad.clone()
+    s.backward()  # AddBackward0 saves nothing: a second backward is allowed
+    return [g, x.grad - g]
+
+
+@scenario(expect=[("tensor", [0.5, 1.0], "float32"), ("tensor", [2.5, 3.5], "float32"), "float32", "float64", "int64"])
+def promotion(T):
+    return [
+        T.tensor([1, 2]) / T.tensor([2, 2]),
+        T.tensor([1, 2]) + 1.5,
+        str((T.ones(2) + T.tensor(1.0, dtype=T.float64)).dtype).split(".")[-1],
+        str((T.ones(2, dtype=T.float64) + T.ones(2)).dtype).split(".")[-1],
+        str((T.tensor([True]) + 1).dtype).split(".")[-1],
+    ]
+
+
+@scenario(expect=[[0.0, 0.5, 0.5], [1.0, 1.0]])
+def kinks_and_ties(T):
+    x = T.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    (T.relu(x[:1]).sum() + x[1:].max()).backward()  # relu'(0) = 0; max ties split evenly
+    c = T.tensor([0.0, 1.0], requires_grad=True)
+    c.clamp(0.0, 1.0).sum().backward()  # clamp passes the gradient at both (inclusive) bounds
+    return [x.grad.tolist(), c.grad.tolist()]
+
+
+@scenario(expect=[0.0, 0.0])
+def abs_and_norm_at_zero(T):
+    x = T.zeros(1, requires_grad=True)
+    x.abs().sum().backward()
+    z = T.zeros(3, requires_grad=True)
+    z.norm().backward()
+    return [x.grad.item(), z.grad.abs().sum().item()]
+
+
+@scenario()
+def grad_fn_names_and_next_functions(T):
+    x = T.ones(2, requires_grad=True)
+    y = (x * 2 + 1).sum()
+    fns = y.grad_fn.next_functions[0][0].next_functions
+    return [type(y.grad_fn).__name__, [type(f).__name__ if f is not None else None for f, _ in fns]]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario(name):
+    fn, expect = SCENARIOS[name]
+    got = observe(fn, facade)
+    if torch is not None:
+        assert got == observe(fn, torch)
+    elif expect is not None:
+        assert got == normalise(expect)
+    else:
+        pytest.skip("checked against PyTorch under the oracle session")
