@@ -92,10 +92,6 @@ CASES = {
 
 CORE = {  # core-engine differences (facade/_tensor.py, facade/_dispatch.py, facade/autograd/__init__.py)
     "grad of int tensor": "core: says 'floating point and complex dtype'; PyTorch 2.13: 'floating point dtype'",
-    "modified saved input": "core: an op saves all its tensor inputs; PyTorch's mul saves self only when other "
-                            "requires grad (y * 1 does not save y)",
-    "unused input": "core: PyTorch names the index: 'The differentiated Tensor at index 1 appears to not have "
-                    "been used in the graph.'",
 }
 
 
