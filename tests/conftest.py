@@ -8,7 +8,11 @@
 
 Failing examples are saved under .hypothesis/ (gitignored) and replayed first on the next run.
 The op suite reads its own budget (examples per check, tensor sizes) from tests/ops/budget.py.
+
+With FACADE_ORACLE set (nox -s oracle), torch must be importable: the differential tests would
+otherwise skip silently.
 """
+import importlib.util
 import os
 import pathlib
 
@@ -30,3 +34,6 @@ settings.register_profile("triage", settings.get_profile("ci"),
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 os.environ["HYPOTHESIS_PROFILE"] = PROFILE  # tests/ops/budget.py reads it
 settings.load_profile(PROFILE)
+
+if os.environ.get("FACADE_ORACLE") and importlib.util.find_spec("torch") is None:
+    raise RuntimeError("FACADE_ORACLE is set but torch is not installed: the tests against PyTorch would be skipped")
