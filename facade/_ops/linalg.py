@@ -11,7 +11,11 @@ from .table import defop
 
 
 def _mm(a, b, dt):
-    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))
+    return jnp.matmul(cast(a, dt), cast(b, dt))
+
+
+def _mv(a, b, dt):
+    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))  # PyTorch's gemv/dot sum from +0. (gemm keeps -0.)
 
 
 def _matmul_name(node):
@@ -29,7 +33,7 @@ def _matmul_name(node):
 MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="cross")
 MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
 BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
-MV = defop("mv", _mm, grad_fn="MvBackward0", saves="cross")
+MV = defop("mv", _mv, grad_fn="MvBackward0", saves="cross")
 DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="cross")
 OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
 ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt),
