@@ -179,6 +179,11 @@ def setitem(self, index, value):
     idx = _split_basic(self, index)
     has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
     if has_adv:
+        if any(i is None for i in idx):  # None only adds size-1 dims to the target: drop them, and from value
+            with_none = tuple(getitem(self, tuple(idx)).shape)
+            idx = [i for i in idx if i is not None]
+            if is_tensor(value):
+                value = value.expand(with_none).reshape(tuple(getitem(self, tuple(idx)).shape))
         index_put_(self, tuple(idx), value)
     elif all(isinstance(i, slice) and i == slice(None) for i in idx):
         _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
