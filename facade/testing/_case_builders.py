@@ -53,13 +53,16 @@ def unary(domain=REAL, *, min_dims=0, unique=False):
     return build
 
 
-def binary(da=REAL, db=REAL, *, same_shape=False, other_dtypes=None):
-    """Two tensors of broadcastable shapes (the second's dtype drawn from other_dtypes if given)."""
+def binary(da=REAL, db=REAL, *, same_shape=False, other_dtypes=None, into_first=False):
+    """Two tensors of broadcastable shapes (the second's dtype drawn from other_dtypes if given;
+    into_first: the second broadcasts into the first's shape)."""
     def build(draw, dtype, limits, smooth):
         if same_shape:
             sa = sb = shape_of(draw, limits)
         else:
             sa, sb = draw(mutually_broadcastable_shapes(2, max_dims=limits["max_dims"], max_side=limits["max_side"]))
+            if into_first:
+                sa = np.broadcast_shapes(sa, sb)
         d2 = dtype if other_dtypes is None else _dtype.ALIASES[draw(st.sampled_from(other_dtypes))]
         return (array(draw, dtype, sa, da, smooth), array(draw, d2, sb, db, smooth)), {}
 

@@ -183,17 +183,21 @@ def _weights(shape, k):
     return (1.0 + 0.5 * ((np.arange(n) + k) % 5)).reshape(shape)
 
 
+def weighted_sum(T, outs):
+    """A scalar of module T depending on every element of the tensors `outs` with a different weight."""
+    total = None
+    for k, t in enumerate(outs):
+        term = (t * T.tensor(_weights(tuple(t.shape), k), dtype=t.dtype)).sum()
+        total = term if total is None else total + term
+    return total
+
+
 def _backward(outcome):
     """Run backward of the weighted sum of every output that requires grad; the error if it raises."""
-    T = outcome.T
     outs = [t for _, t in _leaves(outcome.result) if _is_tensor(t) and t.requires_grad]
     if not outs:
         return None
-    total = None
-    for k, t in enumerate(outs):
-        w = T.tensor(_weights(tuple(t.shape), k), dtype=t.dtype)
-        term = (t * w).sum()
-        total = term if total is None else total + term
+    total = weighted_sum(outcome.T, outs)
     try:
         total.backward()
     except Exception as e:  # noqa: BLE001 - compared with the other side's

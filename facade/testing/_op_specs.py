@@ -28,8 +28,6 @@ INT = ("int64", "bool")
 
 
 # Known failures, by check (see tests/ops/test_core_bugs.py for minimal repros of core bugs)
-_INDICES = "core: integer outputs of multi-output ops require grad and have a grad_fn (_dispatch.record)"
-INDICES_REQUIRE_GRAD = (("reference", _INDICES), ("torch", _INDICES), ("saves", _INDICES))
 _T_NAME = "core: Tensor.T on a 2-d tensor is t() (TBackward0); PyTorch's is a permute (PermuteBackward0) (_api.py)"
 
 
@@ -237,10 +235,8 @@ def _dim_extreme_ref(fn, arg):
     return ref
 
 
-spec("max.dim", method("max"), reduction(dim="required", unique=True), _dim_extreme_ref(np.max, np.argmax), dtypes=NUM,
-     xfail=INDICES_REQUIRE_GRAD)
-spec("min.dim", method("min"), reduction(dim="required", unique=True), _dim_extreme_ref(np.min, np.argmin), dtypes=NUM,
-     xfail=INDICES_REQUIRE_GRAD)
+spec("max.dim", method("max"), reduction(dim="required", unique=True), _dim_extreme_ref(np.max, np.argmax), dtypes=NUM)
+spec("min.dim", method("min"), reduction(dim="required", unique=True), _dim_extreme_ref(np.min, np.argmin), dtypes=NUM)
 spec("max.binary", lambda T, a, b: T.max(a, b), binary(GRID_A, GRID_B), np.maximum)
 spec("argmax", method("argmax"), reduction(SMALL_INTS), lambda x, dim=None, keepdim=False: _argext(np.argmax, x, dim, keepdim),
      dtypes=NUM, differentiable=False)
@@ -276,7 +272,7 @@ spec("var", method("var"), reduction(tuple_dims=True, unique=True, min_size=2, m
 spec("std", method("std"), reduction(tuple_dims=True, unique=True, min_size=2, min_dims=1, extra=_correction),
      _var_ref(np.std))
 spec("logsumexp", method("logsumexp"), reduction(dim="required", tuple_dims=True),
-     lambda x, dim, keepdim=False: sp.logsumexp(x, axis=axis(dim, x.ndim), keepdims=keepdim))
+     lambda x, dim, keepdim=False: sp.logsumexp(x, axis=axis(dim, x.ndim), keepdims=keepdim) if x.ndim else x.copy())
 
 
 def _norm_p(draw, shape):
@@ -363,28 +359,18 @@ def _kthvalue_ref(x, k, dim):
     return np.take(v, k - 1, axis=dim), np.take(i, k - 1, axis=dim)
 
 
-spec("sort", method("sort"), along_dim(unique=True, extra=_descending), _sort_ref, dtypes=NUM,
-     xfail=INDICES_REQUIRE_GRAD)
+spec("sort", method("sort"), along_dim(unique=True, extra=_descending), _sort_ref, dtypes=NUM)
 spec("argsort", method("argsort"), along_dim(unique=True, extra=_descending),
      lambda x, dim, descending: _sort_ref(x, dim, descending)[1], dtypes=NUM, differentiable=False)
-spec("topk", method("topk"), along_dim(unique=True, extra=_k), _topk_ref, dtypes=NUM,
-     xfail=INDICES_REQUIRE_GRAD)
-spec("kthvalue", method("kthvalue"), along_dim(unique=True, extra=_kth), _kthvalue_ref,
-     xfail=INDICES_REQUIRE_GRAD)
+spec("topk", method("topk"), along_dim(unique=True, extra=_k), _topk_ref, dtypes=NUM)
+spec("kthvalue", method("kthvalue"), along_dim(unique=True, extra=_kth), _kthvalue_ref)
 spec("median", lambda T, x: x.median(), unary(unique=True), lambda x: np.sort(x.reshape(-1))[(x.size - 1) // 2])
 spec("median.dim", method("median"), along_dim(unique=True),
-     lambda x, dim: _kthvalue_ref(x, ((x.shape[dim] if x.ndim else 1) + 1) // 2, dim),
-     xfail=INDICES_REQUIRE_GRAD)
+     lambda x, dim: _kthvalue_ref(x, ((x.shape[dim] if x.ndim else 1) + 1) // 2, dim))
 
 
 def _one_hot(T, x, num_classes):
-    try:
-        functional = T.nn.functional
-    except (AttributeError, ImportError):  # facade.nn not there yet: the op's own frontend
-        from .._ops.sorting import one_hot
-
-        return one_hot(x, num_classes)
-    return functional.one_hot(x, num_classes)
+    return T.nn.functional.one_hot(x, num_classes)
 
 
 spec("one_hot", _one_hot, shaped(lambda draw, s: {"num_classes": 4}, Domain(0, 3)),
@@ -666,6 +652,12 @@ for _name, (_fn, _ref) in _INPLACE.items():
     spec(_name + ".graph", lambda T, a, b, _f=_fn: _f(a * 1, b),
          binary(REAL, DIVISOR if _name == "div_" else REAL, same_shape=True), _ref)
 spec("zero_.graph", lambda T, x: (x * 1).zero_(), unary(), np.zeros_like)
+# the fills as in-place variants of their out-of-place equivalents (returned object, version bump)
+spec("zero_", lambda T, x: T.zeros_like(x), unary(), np.zeros_like, dtypes=ALL, differentiable=False, inplace="zero_")
+spec("fill_", lambda T, x, value: T.full_like(x, value), with_scalar(name="value"),
+     lambda x, value: np.full_like(x, value), dtypes=NUM, differentiable=False, inplace="fill_")
+spec("copy_", lambda T, x, src: src.expand_as(x).to(x.dtype), binary(into_first=True),
+     lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype), dtypes=NUM, differentiable=False, inplace="copy_")
 spec("fill_.graph", lambda T, x: (x * 1).fill_(1.5), unary(), lambda x: np.full_like(x, 1.5))
 spec("clamp_.graph", lambda T, x: (x * 1).clamp_(-1.0, 1.0), unary(X_OFF), lambda x: np.clip(x, -1, 1))
 spec("sin_.graph", lambda T, x: (x * 1).sin_(), unary(), np.sin)

@@ -1,15 +1,17 @@
 """How hard the op suite tries, per hypothesis profile (see tests/conftest.py).
 
-Each check of each op spec runs `examples[check]` hypothesis examples on tensors of at most
-`max_dims` dims and `max_side` elements per side.
+Each op spec gets `examples["op"]` hypothesis examples (each running every check) and
+`examples["gradcheck"]` gradcheck examples, on tensors of at most `max_dims` dims and
+`max_side` elements per side.
 """
+import contextlib
 import os
 
 _BUDGETS = {
-    "ci": {"max_dims": 2, "max_side": 3,
-           "examples": {"reference": 4, "torch": 4, "gradcheck": 2, "inplace": 2, "saves": 1}},
-    "dev": {"max_dims": 3, "max_side": 4,
-            "examples": {"reference": 30, "torch": 30, "gradcheck": 10, "inplace": 10, "saves": 5}},
+    "ci": {"max_dims": 2, "max_side": 3, "compile_first": True,
+           "examples": {"op": 4, "gradcheck": 2}},
+    "dev": {"max_dims": 3, "max_side": 4, "compile_first": False,
+            "examples": {"op": 30, "gradcheck": 10}},
 }
 
 _BUDGETS["triage"] = _BUDGETS["ci"]
@@ -19,3 +21,11 @@ LIMITS = {"max_dims": BUDGET["max_dims"], "max_side": BUDGET["max_side"]}
 
 def examples(check):
     return BUDGET["examples"][check]
+
+
+def engine_mode():
+    """The engine mode value and torch checks run in: compile graphs on first sight in ci (several times
+    faster for the many one-off small graphs of the suite), facade's default (op by op first) in dev."""
+    from engine_modes import compile_first
+
+    return compile_first() if BUDGET["compile_first"] else contextlib.nullcontext()

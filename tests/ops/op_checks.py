@@ -9,9 +9,11 @@ import re
 import numpy as np
 
 import facade
+from budget import engine_mode
 from engine_modes import compile_first
 from facade.autograd.gradcheck import gradcheck
 from facade.testing import assert_close, compare_with_torch
+from facade.testing._differential import weighted_sum
 
 
 def outputs(result):
@@ -41,18 +43,13 @@ def check_reference(case, result=None):
     assert_close(as_numpy(result), _reference_as_list(case.reference()), check_dtype=False, equal_nan=True, **tol)
 
 
-def weighted_sum(outs):
-    """A scalar depending on every differentiable output element with a different weight."""
-    total = None
-    for k, t in enumerate(outs):
-        w = facade.tensor(1.0 + 0.5 * ((np.arange(t.numel()) + k) % 5), dtype=t.dtype).reshape(tuple(t.shape))
-        term = (t * w).sum()
-        total = term if total is None else total + term
-    return total
-
-
 def check_invariants(case):
     """Run the op with inputs requiring grad and check everything autograd promises about it."""
+    with engine_mode():
+        _check_invariants(case)
+
+
+def _check_invariants(case):
     tensors = case.tensors(facade, requires_grad=case.spec.differentiable)
     result = case.run(facade, tensors)
     check_reference(case, result)
@@ -62,7 +59,7 @@ def check_invariants(case):
         if t.requires_grad:
             assert t.dtype.is_floating_point, f"an output of dtype {t.dtype} requires grad"
     if outs:
-        weighted_sum(outs).backward()
+        weighted_sum(facade, outs).backward()  # the loss compare_with_torch uses: it replays this graph
         _check_unchanged(case, tensors)
         for i, t in enumerate(tensors):
             if t.requires_grad and t.grad is not None:
@@ -104,8 +101,9 @@ def check_torch(case):
     """Same values, dtypes, gradients, grad_fn names, reprs and errors as PyTorch."""
     tol = {} if case.spec.rtol is None else {"rtol": case.spec.rtol, "atol": case.spec.atol}
     # version counters only where the spec writes in place: elsewhere they are PyTorch internals
-    compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable,
-                       check_version=case.spec.name.endswith(".graph"), **tol)
+    with engine_mode():
+        compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable,
+                           check_version=case.spec.name.endswith(".graph"), **tol)
 
 
 def check_inplace(case):
