@@ -4,13 +4,12 @@ Each op spec gets `examples["op"]` hypothesis examples (each running every check
 `examples["gradcheck"]` gradcheck examples, on tensors of at most `max_dims` dims and
 `max_side` elements per side.
 """
-import contextlib
 import os
 
 _BUDGETS = {
-    "ci": {"max_dims": 2, "max_side": 3, "compile_first": True,
+    "ci": {"max_dims": 2, "max_side": 3,
            "examples": {"op": 4, "gradcheck": 2}},
-    "dev": {"max_dims": 3, "max_side": 4, "compile_first": False,
+    "dev": {"max_dims": 3, "max_side": 4,
             "examples": {"op": 30, "gradcheck": 10}},
 }
 
@@ -21,11 +20,3 @@ LIMITS = {"max_dims": BUDGET["max_dims"], "max_side": BUDGET["max_side"]}
 
 def examples(check):
     return BUDGET["examples"][check]
-
-
-def engine_mode():
-    """The engine mode value and torch checks run in: compile graphs on first sight in ci (several times
-    faster for the many one-off small graphs of the suite), facade's default (op by op first) in dev."""
-    from engine_modes import compile_first
-
-    return compile_first() if BUDGET["compile_first"] else contextlib.nullcontext()

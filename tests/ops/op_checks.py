@@ -9,7 +9,6 @@ import re
 import numpy as np
 
 import facade
-from budget import engine_mode
 from engine_modes import compile_first
 from facade.autograd.gradcheck import gradcheck
 from facade.testing import assert_close, compare_with_torch
@@ -45,11 +44,6 @@ def check_reference(case, result=None):
 
 def check_invariants(case):
     """Run the op with inputs requiring grad and check everything autograd promises about it."""
-    with engine_mode():
-        _check_invariants(case)
-
-
-def _check_invariants(case):
     tensors = case.tensors(facade, requires_grad=case.spec.differentiable)
     result = case.run(facade, tensors)
     check_reference(case, result)
@@ -101,9 +95,8 @@ def check_torch(case):
     """Same values, dtypes, gradients, grad_fn names, reprs and errors as PyTorch."""
     tol = {} if case.spec.rtol is None else {"rtol": case.spec.rtol, "atol": case.spec.atol}
     # version counters only where the spec writes in place: elsewhere they are PyTorch internals
-    with engine_mode():
-        compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable,
-                           check_version=case.spec.name.endswith(".graph"), **tol)
+    compare_with_torch(lambda T, *ts: case.run(T, list(ts)), *case.arrays, grad=case.spec.differentiable,
+                       check_version=case.spec.name.endswith(".graph"), **tol)
 
 
 def check_inplace(case):
