@@ -532,7 +532,7 @@ spec("transpose", method("transpose"), shaped(_two_dims),
 spec("permute", lambda T, x, dims: x.permute(dims), shaped(_permutation), lambda x, dims: np.transpose(x, dims))
 spec("t", lambda T, x: x.t(), shaped(lambda d, s: {}, max_dims=2), lambda x: x.T)
 spec("T", lambda T, x: x.T, shaped(lambda d, s: {}, min_dims=2, max_dims=2), lambda x: x.T,
-     xfail=(("torch", _T_NAME), ("saves", _T_NAME)))
+     xfail=(("torch", _T_NAME),))
 spec("mT", lambda T, x: x.mT, shaped(lambda d, s: {}, min_dims=2), lambda x: np.swapaxes(x, -1, -2))
 spec("expand", lambda T, x, size: x.expand(size), shaped(_expand_to), lambda x, size: np.broadcast_to(x, size))
 spec("repeat", lambda T, x, reps: x.repeat(reps), shaped(_reps), lambda x, reps: np.tile(x, reps))

@@ -8,7 +8,7 @@ import os
 
 _BUDGETS = {
     "ci": {"max_dims": 2, "max_side": 3,
-           "examples": {"op": 4, "gradcheck": 2}},
+           "examples": {"op": 3, "gradcheck": 2}},
     "dev": {"max_dims": 3, "max_side": 4,
             "examples": {"op": 30, "gradcheck": 10}},
 }
