@@ -44,7 +44,8 @@ def _infer_shape(shape, numel, what="view"):
 
 
 VIEW = defop("view", lambda x, shape: jnp.reshape(x, shape), grad_fn="ViewBackward0", saves=False, view=True)
-RESHAPE_COPY = defop("reshape_copy", lambda x, shape: jnp.reshape(x, shape), grad_fn="CloneBackward0", saves=False)
+RESHAPE_ALIAS = defop("reshape_alias", lambda x, shape: jnp.reshape(x, shape), grad_fn="ReshapeAliasBackward0",
+                      saves=False, view=True)  # reshape of a non-contiguous tensor that strides can still express
 UNSAFE_VIEW = defop("unsafe_view", lambda x, shape: jnp.reshape(x, shape), grad_fn="UnsafeViewBackward0", saves=False)
 
 
@@ -91,7 +92,7 @@ def view(self, *shape):
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise NotImplementedError("Tensor.view(dtype) is not supported by facade")
     shape = _infer_shape(_shape_args(shape), self.numel())
-    if not is_contiguous(self) and self.ndim > 1 and tuple(shape) != tuple(self.shape):
+    if not is_contiguous(self) and not _strided(self, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension spans across two "
             "contiguous subspaces). Use .reshape(...) instead."
@@ -105,7 +106,28 @@ def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), input.numel())
     if is_contiguous(input):
         return make_view(input, VIEW, (shape,))
+    if _strided(input, shape):
+        return make_view(input, RESHAPE_ALIAS, (shape,))
     return record(UNSAFE_VIEW, (input.clone(),), (shape,))
+
+
+_STRIDED = {}  # (root shape, chain, new shape) -> bool
+
+
+def _strided(t, shape):
+    """Whether t (a view) reshaped to `shape` is still a strided view of its storage, as PyTorch decides
+    (reshape then aliases and view() works): each new dim steps through storage by a constant stride."""
+    root, chain, _ = t._view
+    key = (tuple(root.shape), chain, tuple(shape))
+    known = _STRIDED.get(key)
+    if known is None:
+        from .._views import _positions
+
+        pos = np.asarray(_positions(key[0], chain)).reshape(shape)
+        known = _STRIDED[key] = all(
+            pos.shape[d] < 2 or np.all(np.diff(pos, axis=d) == np.take(pos, [1], axis=d) - np.take(pos, [0], axis=d))
+            for d in range(pos.ndim))
+    return known
 
 
 @export("view_as", function=False)
