@@ -9,7 +9,9 @@ from .frontend import TO_DTYPE, check_inplace, export, parse_dtype, write_result
 from .table import defop
 
 TO_DEVICE = defop("to_device", lambda x, dev: jax.device_put(x, dev), grad_fn="ToCopyBackward0", saves=False)
-FILL = defop("fill", lambda x, v, dt: jnp.full(x.shape, v, dt), grad_fn="FillBackward0", saves=False)
+FILL = defop("fill", lambda x, v, dt: jnp.full(x.shape, v, dt), grad_fn="FillBackward2", saves=False)
+FILL_TENSOR = defop("fill_tensor", lambda x, v, dt: jnp.broadcast_to(jnp.asarray(v).astype(dt), x.shape),
+                    grad_fn="FillBackward3", saves=False)  # fill_ with a 0-d tensor: its gradient is the sum
 ZERO = defop("zero", lambda x: jnp.zeros_like(x), grad_fn="ZeroBackward0", saves=False)
 COPY = defop("copy", lambda x, src, dt: jnp.broadcast_to(src.astype(dt), x.shape), grad_fn="CopyBackwards", saves=False)
 
@@ -95,7 +97,7 @@ def fill_(self, value):
     if is_tensor(value):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
-        return copy_(self, value)
+        return write_result(self, record_node(FILL_TENSOR, (self._input_node(), value._input_node()), (self.dtype.np,)))
     return write_result(self, record_node(FILL, (self._input_node(),), (value, self.dtype.np)))
 
 

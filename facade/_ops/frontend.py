@@ -50,6 +50,43 @@ def type_name(d):
     return _TYPE_NAMES[d.name]
 
 
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def cpp_name(d):
+    """The C++ type name some PyTorch messages use for a dtype ("long int", "double", "c10::Half")."""
+    return _CPP_NAMES[d.name]
+
+
+def check_broadcast(*operands):
+    """PyTorch's error for operands whose shapes do not broadcast (numbers broadcast with anything)."""
+    shape = None
+    for x in operands:
+        if not is_tensor(x):
+            continue
+        s = tuple(x.shape)
+        if shape is None or s == shape:
+            shape = s if shape is None else shape
+            continue
+        n = max(len(shape), len(s))
+        a, b = (1,) * (n - len(shape)) + shape, (1,) * (n - len(s)) + s
+        for i in range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                                   f"non-singleton dimension {i}")
+        shape = tuple(max(p, q) if min(p, q) != 0 else 0 for p, q in zip(a, b))
+
+
+def plus_zero(r):
+    """r with -0. made +0., gradient unchanged: PyTorch's sums and products of matrices start from +0., while
+    XLA turns a sum over one element into that element (so sum([-0.]) and [[-1.]] @ [[0.]] gave -0.)."""
+    if not jnp.issubdtype(r.dtype, jnp.floating):
+        return r
+    return jnp.where(r == 0, r - lax.stop_gradient(r), r)
+
+
 def can_cast(src, dst):
     """torch.can_cast: no category downgrade (float -> int, complex -> float, non-bool -> bool)."""
     return src.category <= dst.category
@@ -57,10 +94,26 @@ def can_cast(src, dst):
 
 def check_inplace(t):
     if _GRAD[0]:
+        _check_multi_view(t)
         if t._rg and t._view is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if t._view is not None and t._view[2] and t._view[0]._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _check_multi_view(t):
+    """PyTorch refuses in-place writes into a piece of split / chunk / unbind that tracks grad."""
+    view = t._view
+    if view is None or not view[2]:
+        return
+    from .shape import MULTI_VIEW_NAMES
+
+    op, statics = view[1][-1]
+    if op.name in MULTI_VIEW_NAMES:
+        raise RuntimeError(
+            f"Output {statics[-1]} of {MULTI_VIEW_NAMES[op.name]} is a view and is being modified inplace. This view "
+            "is the output of a function that returns multiple views. Such functions do not allow the output views to "
+            "be modified inplace. You should replace the inplace operation by an out-of-place one.")
 
 
 def write_result(self, out_node):
@@ -71,15 +124,28 @@ def write_result(self, out_node):
             f"output with shape {list(shape)} doesn't match the broadcast shape {list(out_node.shape)}"
         )
     dt = self._node().dtype
+    op_node = out_node
     if out_node.dtype is not dt:
         if not can_cast(out_node.dtype, dt):
             raise RuntimeError(f"result type {type_name(out_node.dtype)} can't be cast to the desired output type {type_name(dt)}")
         out_node = record_node(TO_DTYPE, (out_node,), (dt.np,))
     self._set_node(out_node)
-    saved = out_node.saved
-    if saved:  # the op's own write must not count as a later modification
-        out_node.saved = tuple((vc, vc[0] if vc is self._vc else v, a) for vc, v, a in saved)
+    if op_node.saved:
+        op_node.saved = _inplace_saved(self, op_node)
     return self
+
+
+def _inplace_saved(self, op_node):
+    """What an in-place op saves, as PyTorch: not its input `self` (the tape keeps the old value, as
+    PyTorch's saved copy does, so later writes to self are fine), but its output, which is self from
+    now on (a later write to self before backward raises)."""
+    out = []
+    for vc, version, node in op_node.saved:
+        if node is op_node:
+            out.append((self._vc, self._vc[0], node))
+        elif vc is not self._vc:
+            out.append((vc, version, node))
+    return tuple(out)
 
 
 def inplace(fn, name=None):

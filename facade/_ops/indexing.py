@@ -11,16 +11,26 @@ import numpy as np
 from .. import _dtype
 from .._dispatch import record
 from .._views import make_view
-from .frontend import check_inplace, export, is_tensor, operand, type_name, wrap_dim, write_result
-from .shape import SLICE, UNSQUEEZE, select, slice_dim
+from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
+                       write_result)
+from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
+
+
+def _freeze(item):
+    """An index item as a hashable static: slices become ("slice", start, stop, step)."""
+    return ("slice", item.start, item.stop, item.step) if isinstance(item, slice) else item
+
+
+def _key(spec, tensors):
+    """The JAX index for a frozen spec: "t" marks where the next index tensor goes."""
+    it = iter(tensors)
+    return tuple(next(it) if s == "t" else slice(*s[1:]) if isinstance(s, tuple) else s for s in spec)
 
 
 def _index_impl(x, *rest):
     *idx, spec = rest
-    it = iter(idx)
-    key = tuple(next(it) if s == "t" else s for s in spec)
-    return x[key]
+    return x[_key(spec, idx)]
 
 
 INDEX = defop("index", _index_impl, grad_fn="IndexBackward0", saves=False)
@@ -28,8 +38,8 @@ INDEX = defop("index", _index_impl, grad_fn="IndexBackward0", saves=False)
 
 def _index_put_impl(x, v, *rest):
     *idx, spec, accumulate, dt = rest
-    it = iter(idx)
-    key = tuple(next(it) if s == "t" else s for s in spec)
+    key = _key(spec, idx)
+    x = jnp.asarray(x)  # a leaf's value may be a numpy array, which has no .at
     v = v.astype(dt) if hasattr(v, "astype") else jnp.asarray(v, dt)
     return x.at[key].add(v) if accumulate else x.at[key].set(v)
 
@@ -117,6 +127,10 @@ def getitem(self, index):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
             out = select(out, dim, k)
+    if out is self and not advanced:  # no view was needed: x[:] is still a slice, x[...] an alias
+        if isinstance(index, slice) and self.ndim:
+            return make_view(self, SLICE, (0, 0, self.shape[0], 1))
+        return make_view(self, ALIAS, ())
     if not advanced:
         return out
     return _advanced(out, advanced)
@@ -136,7 +150,7 @@ def _int(i):
 
 
 def _advanced_spec(x, advanced):
-    spec = [slice(None)] * x.ndim
+    spec = [_freeze(slice(None))] * x.ndim
     tensors = []
     for dim, t in advanced:
         size = x.shape[dim]
@@ -164,22 +178,33 @@ def setitem(self, index, value):
     value = operand(value)
     idx = _split_basic(self, index)
     has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
-    if not has_adv:
-        target = getitem(self, index if not isinstance(index, list) else tuple(index))
-        if target is self:
-            target = make_view(self, SLICE, (0, 0, self.shape[0], 1)) if self.ndim else self
-        if target is self:
-            return write_result(self, _fill_node(self, value)) if not is_tensor(value) else self.copy_(value)
-        target.copy_(value)
-        return
-    index_put_(self, tuple(idx), value)
+    if has_adv:
+        if any(i is None for i in idx):  # None only adds size-1 dims to the target: drop them, and from value
+            with_none = tuple(getitem(self, tuple(idx)).shape)
+            idx = [i for i in idx if i is not None]
+            if is_tensor(value):
+                value = value.expand(with_none).reshape(tuple(getitem(self, tuple(idx)).shape))
+        index_put_(self, tuple(idx), value)
+    elif all(isinstance(i, slice) and i == slice(None) for i in idx):
+        _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
+    else:
+        getitem(self, index if not isinstance(index, list) else tuple(index)).copy_(value)
 
 
-def _fill_node(self, value):
-    from .convert import FILL
+def _set_whole(self, value):
+    """Write every element, as PyTorch: a fill (FillBackward3) for a number or 0-d tensor into a tensor
+    with dims, else a copy (CopyBackwards)."""
+    from .convert import FILL_TENSOR
+    from .._creation import tensor
     from .._dispatch import record_node
 
-    return record_node(FILL, (self._input_node(),), (value, self.dtype.np))
+    if not is_tensor(value):
+        value = tensor(value, dtype=self.dtype)
+    check_inplace(self)
+    if self.ndim and value.ndim == 0:
+        return write_result(self, record_node(FILL_TENSOR, (self._input_node(), value._input_node()),
+                                              (self.dtype.np,)))
+    return self.copy_(value)
 
 
 @export("index_put_", function=False)
@@ -191,7 +216,7 @@ def index_put_(self, indices, values, accumulate=False):
         if i is None:
             raise IndexError("None is not supported in index assignment by facade")
         if isinstance(i, slice):
-            spec.append(i)
+            spec.append(_freeze(i))
         elif is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2):
             spec.append("t")
             tensors.append((dim, i))
@@ -218,13 +243,20 @@ def index_put(input, indices, values, accumulate=False):
 
 
 # ---- gather / scatter / index_select / masked ------------------------------------------
-GATHER = defop("gather", lambda x, i, d: jnp.take_along_axis(x, i, axis=d), grad_fn="GatherBackward0")
-INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0")
+GATHER = defop("gather", lambda x, i, d: _gather(x, i, d), grad_fn="GatherBackward0", saves="in")
+
+
+def _gather(x, idx, d):
+    """out[i][j] = x[idx[i][j]][j] (d = 0); idx may be smaller than x in the other dims."""
+    x = x[tuple(slice(0, s) if k != d else slice(None) for k, s in enumerate(idx.shape))]
+    return jnp.take_along_axis(x, idx, axis=d)
+INDEX_SELECT = defop("index_select", lambda x, i, d: jnp.take(x, i, axis=d), grad_fn="IndexSelectBackward0", saves="in")
 MASKED_FILL = defop("masked_fill", lambda x, m, v, dt: jnp.where(m, jnp.asarray(v).astype(dt) if not hasattr(v, "astype") else v.astype(dt), x),
                     grad_fn="MaskedFillBackward0", saves=False)
 
 
 def _scatter_impl(x, idx, src, d, reduce, dt):
+    x = jnp.asarray(x)  # a leaf's value may be a numpy array, which has no .at
     src = src.astype(dt) if hasattr(src, "astype") else jnp.asarray(src, dt)
     src = jnp.broadcast_to(src, idx.shape)
     grid = list(jnp.meshgrid(*[jnp.arange(s) for s in idx.shape], indexing="ij"))
@@ -248,8 +280,21 @@ SCATTER = defop("scatter", _scatter_impl, saves=False,
 
 
 def _check_index(index, name="gather"):
-    if index.dtype is not _dtype.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+
+
+def _check_gather_index(input, index, d):
+    """PyTorch's checks: index no larger than input apart from dim d, values in [0, size)."""
+    for k, (i, s) in enumerate(zip(index.shape, input.shape)):
+        if k != d and i > s:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {d}")
+    values = np.asarray(index._value())
+    size = input.shape[d] if input.ndim else 1
+    bad = values[(values < 0) | (values >= size)]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {d} with size {size}")
 
 
 @export("gather")
@@ -258,6 +303,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     d = wrap_dim(dim, input.ndim)
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    _check_gather_index(input, index, d)
     return record(GATHER, (input, index), (d,))
 
 
@@ -316,11 +362,12 @@ METHODS["scatter_reduce_"] = _inplace_of(scatter_reduce)
 @export("masked_fill")
 def masked_fill(input, mask, value):
     if mask.dtype is not _dtype.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {type_name(mask.dtype)}")
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {cpp_name(mask.dtype)}")
     if is_tensor(value) and value.ndim != 0:
         raise RuntimeError(
             f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
         )
+    check_broadcast(mask, input)
     return record(MASKED_FILL, (input, mask, operand(value)), (input.dtype.np,))
 
 
@@ -329,10 +376,28 @@ METHODS["masked_fill_"] = _inplace_of(masked_fill)
 
 @export("masked_select")
 def masked_select(input, mask):
-    from .shape import expand
+    from .._creation import tensor
 
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    return getitem(expand(input, shape), expand(mask, shape))
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _broadcast_shape(tuple(mask.shape), tuple(input.shape))
+    # the result's length depends on the mask's values: read them, as PyTorch does
+    flat = np.broadcast_to(np.asarray(mask._value()), shape).reshape(-1)
+    positions = tensor(np.nonzero(flat)[0].astype(np.int64))
+    return record(MASKED_SELECT, (input, positions), (shape,))
+
+
+def _broadcast_shape(a, b):
+    """np.broadcast_shapes with PyTorch's error."""
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and 1 not in (a[-i], b[-i]):
+            raise RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                               f"non-singleton dimension {max(len(a), len(b)) - i}")
+    return np.broadcast_shapes(a, b)
+
+
+MASKED_SELECT = defop("masked_select", lambda x, pos, shape: jnp.broadcast_to(x, shape).reshape(-1)[pos],
+                      grad_fn="MaskedSelectBackward0", saves=False)
 
 
 NONZERO_NOTE = "nonzero reads the values: the result's shape depends on them"

@@ -6,7 +6,7 @@ the form PyTorch's matmul dispatches to for the operand ranks.
 import jax.numpy as jnp
 
 from .._dispatch import record
-from .frontend import cast, export, promote, type_name
+from .frontend import cast, cpp_name, export, plus_zero, promote, type_name
 from .table import defop
 
 
@@ -14,39 +14,36 @@ def _mm(a, b, dt):
     return jnp.matmul(cast(a, dt), cast(b, dt))
 
 
+def _mv(a, b, dt):
+    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))  # PyTorch's gemv/dot sum from +0. (gemm keeps -0.)
+
+
 def _matmul_name(node):
+    """The grad_fn PyTorch's matmul shows: that of the last op of the path it takes for these ranks."""
     a, b = node.args
     ra, rb = len(a.shape), len(b.shape)
-    if ra == 1 and rb == 1:
-        return "DotBackward0"
-    if ra == 2 and rb == 1:
-        return "MvBackward0"
-    if ra == 1 and rb == 2:
-        return "SqueezeBackward4"
-    if ra == 2 and rb == 2:
-        return "MmBackward0"
-    if rb <= 2 and ra >= 3:
-        return "UnsafeViewBackward0" if rb == 2 else "ViewBackward0"
-    if ra == 1:
-        return "SqueezeBackward4"
-    if ra == 2:
-        return "UnsafeViewBackward0"
-    return "UnsafeViewBackward0" if rb >= 3 else "ViewBackward0"
+    if ra <= 2 and rb <= 2:
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}[ra, rb]
+    if ra == 2 or (ra == 3 and rb == 3 and a.shape[0] == 1 and b.shape[0] != 1):
+        # folded as (b^T a^T)^T and made contiguous: a copy, unless a size-1 dim makes the transpose contiguous
+        return "TransposeBackward0" if a.shape[-2] == 1 or b.shape[-1] == 1 else "CloneBackward0"
+    return "UnsafeViewBackward0"  # folded into one mm / bmm, viewed back
 
 
 MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="cross")
 MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
 BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
-MV = defop("mv", _mm, grad_fn="MvBackward0", saves="cross")
-DOT = defop("dot", lambda a, b, dt: jnp.dot(cast(a, dt), cast(b, dt)), grad_fn="DotBackward0", saves="cross")
+MV = defop("mv", _mv, grad_fn="MvBackward0", saves="cross")
+DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="cross")
 OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
-ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt), grad_fn="AddmmBackward0")
-ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0")
+ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt),
+              grad_fn="AddmmBackward0", saves="in")  # PyTorch: mat1 and mat2, not the result
+ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0", saves="in")
 
 
 def _dtype_check(a, b, name="expected"):
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_name(a.dtype)} != {cpp_name(b.dtype)}")
     return a.dtype
 
 
@@ -60,7 +57,7 @@ def matmul(input, other):
     a, b = input, other
     _scalar_check(a, b, "matmul")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_name(a.dtype)} != {cpp_name(b.dtype)}")
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) == 1 and len(sb) == 1:
         return dot(a, b)
@@ -126,7 +123,7 @@ def mv(input, vec):
     return record(MV, (input, vec), (_dtype_check(input, vec).np,))
 
 
-@export("dot", "inner")
+@export("dot")
 def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -140,6 +137,20 @@ def dot(input, other):
             f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of elements, but got {n} and {m} elements respectively"
         )
     return record(DOT, (input, other), (input.dtype.np,))
+
+
+INNER = defop("inner", lambda a, b, dt: plus_zero(jnp.inner(cast(a, dt), cast(b, dt))), grad_fn="ViewBackward0",
+              saves="in")
+
+
+@export("inner")
+def inner(input, other):
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return record(INNER, (input, other), (promote(input, other).np,))
 
 
 @export("outer", "ger")
@@ -158,7 +169,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return record(ADDMM, (input, mat1, mat2, beta, alpha), (d.np,))
 
 
-EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0")
+EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0", saves="in")
 
 
 @export("einsum", method=False)

@@ -27,11 +27,14 @@ def _abs(x):
 
 
 def _relu(x):
-    return jnp.where(x > 0, x, jnp.zeros((), x.dtype))  # d/dx = 0 at 0, as in PyTorch
+    # d/dx = 0 at 0, as in PyTorch, and relu(-0.) is -0.
+    return jnp.where(x > 0, x, lax.stop_gradient(jnp.where(x == 0, x, jnp.zeros((), x.dtype))))
 
 
 def _sign(x):
-    return jnp.sign(x) if x.dtype != jnp.bool_ else x
+    if x.dtype == jnp.bool_:
+        return x
+    return jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x))  # sign(-0.) is 0., not -0.
 
 
 def _round(x, decimals):
@@ -78,7 +81,7 @@ _UNARY = {
     "neg": (jnp.negative, "NegBackward0", False, False),
     "abs": (_abs, "AbsBackward0", "in", False),
     "sign": (_sign, "SignBackward0", False, False),
-    "sgn": (_sign, "SgnBackward0", False, False),
+    "sgn": (_sign, "SgnBackward0", True, False),
     "floor": (jnp.floor, "FloorBackward0", False, False),
     "ceil": (jnp.ceil, "CeilBackward0", False, False),
     "trunc": (jnp.trunc, "TruncBackward0", False, False),
@@ -117,12 +120,13 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
                 "use the `~` or `logical_not()` operator instead."
             )
         elif name == "bitwise_not" and d.category > 1:
-            raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{type_name(d)}\'')
+            raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(d)}\'')
         return record(op, (x,), (d.np,))
 
     frontend.__name__ = name
     names = (name,) + _ALIASES.get(name, ())
-    export(*names, inplace_names=tuple(n + "_" for n in names))(frontend)
+    inplace_names = () if name in _BOOL_OUT and name != "logical_not" else tuple(n + "_" for n in names)
+    export(*names, inplace_names=inplace_names)(frontend)
     return frontend
 
 
@@ -158,15 +162,59 @@ MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackw
 DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="div")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
-REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), grad_fn="RemainderBackward0", saves=False)
-FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), grad_fn="FmodBackward0", saves=False)
+
+
+def _no_derivative(fn, aten_name):
+    """fn, whose backward raises PyTorch's 'derivative for aten::... is not implemented'."""
+    @jax.custom_vjp
+    def f(a, b):
+        return fn(a, b)
+
+    def bwd(res, g):
+        raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
+
+    f.defvjp(lambda a, b: (fn(a, b), None), bwd)
+    return f
+
+
+# PyTorch has no derivative for floor_divide, nor for remainder with a number as the dividend
+_floor_divide = _no_derivative(lambda a, b: _floor_div(a, b), "floor_divide")
+_rremainder = _no_derivative(lambda a, b: _remainder(a, b), "remainder")
+FLOOR_DIVIDE = defop("floor_divide", lambda a, b, dt: _floor_divide(cast(a, dt), cast(b, dt)), grad_fn="NotImplemented",
+                     saves=False)
+REMAINDER_OF_NUMBER = defop("remainder_of_number", lambda a, b, dt: _rremainder(cast(a, dt), cast(b, dt)),
+                            grad_fn="NotImplemented", saves=False)
+REMAINDER = defop("remainder", lambda a, b, dt: _remainder(cast(a, dt), cast(b, dt)), saves=False,
+                  grad_fn=lambda n: _by_operands(n, "RemainderBackward0", "RemainderBackward1"))
+FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), saves=False,
+             grad_fn=lambda n: _by_operands(n, "FmodBackward0", "FmodBackward1"))
 POW = defop("pow", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn=lambda n: _pow_name(n))
-ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0")
-MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0")
-MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0")
+# x ** 2: PyTorch saves only the base (a tensor exponent also saves the result)
+POW_SCALAR = defop("pow_scalar", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn="PowBackward0", saves="in")
+ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0", saves="in")
+MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0", saves="in")
+MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0", saves="in")
 HYPOT = defop("hypot", lambda a, b, dt: jnp.hypot(cast(a, dt), cast(b, dt)), grad_fn="HypotBackward0")
-COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)), grad_fn="CopysignBackward0")
-XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), grad_fn="XlogyBackward0")
+COPYSIGN = defop("copysign", lambda a, b, dt: jnp.copysign(cast(a, dt), cast(b, dt)),
+                 grad_fn=lambda n: _by_operands(n, "CopysignBackward1", "CopysignBackward0"))
+XLOGY = defop("xlogy", lambda a, b, dt: jax.scipy.special.xlogy(cast(a, dt), cast(b, dt)), saves="in",
+              grad_fn=lambda n: "XlogyBackward1" if n.args[0].op is SCALAR else _by_operands(n, "XlogyBackward2", "XlogyBackward0"))
+# fmax / fmin ignore NaN; at a tie the gradient goes to the first operand, as in PyTorch
+FMAX = defop("fmax", lambda a, b, dt: _fmax(cast(a, dt), cast(b, dt)), grad_fn="FmaxBackward0", saves="in")
+FMIN = defop("fmin", lambda a, b, dt: _fmin(cast(a, dt), cast(b, dt)), grad_fn="FminBackward0", saves="in")
+
+
+def _by_operands(node, scalar_other, tensor_other):
+    """grad_fn name by whether the second operand is a Python number or a tensor."""
+    return scalar_other if node.args[1].op is SCALAR else tensor_other
+
+
+def _fmax(a, b):
+    return jnp.where((a >= b) | jnp.isnan(b), a, b)
+
+
+def _fmin(a, b):
+    return jnp.where((a <= b) | jnp.isnan(b), a, b)
 
 
 def _div_trunc(a, b):
@@ -186,8 +234,22 @@ def _remainder(a, b):
 
 def _pow(a, b):
     if jnp.issubdtype(a.dtype, jnp.integer):
-        return lax.integer_pow(a, int(b)) if isinstance(b, int) else jnp.power(a, b)
+        return _int_pow(a, b)
+    if jnp.issubdtype(a.dtype, jnp.complexfloating):
+        return jnp.power(a, b)
+    # PyTorch's gradients where JAX's are NaN: none into the base where the exponent is 0, none into
+    # the exponent where the base is 0 and the exponent >= 0
+    b = jnp.where((a == 0) & (b >= 0), lax.stop_gradient(b), b)
+    a = jnp.where(b == 0, lax.stop_gradient(a), a)
     return jnp.power(a, b)
+
+
+def _int_pow(a, b):
+    """Integer power; a negative exponent gives PyTorch's integer results (0, except for bases 1 and -1)."""
+    pos = jnp.power(a, jnp.maximum(b, 0))
+    one = jnp.ones_like(a)
+    neg = jnp.where(a == 1, one, jnp.where(a == -1, jnp.where(b % 2 == 0, one, -one), jnp.zeros_like(a)))
+    return jnp.where(b >= 0, pos, neg)
 
 
 def _pow_name(node):
@@ -244,12 +306,15 @@ def add(input, other, *, alpha=1, out=None):
 @export("sub", "subtract", inplace_names=("sub_", "subtract_"))
 def sub(input, other, *, alpha=1, out=None):
     input, other = operand(input), operand(other)
-    for x in (input, other):
-        if is_tensor(x) and x.dtype is _dtype.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-                "mask, use the `~` or `logical_not()` operator instead."
-            )
+    bools = [is_tensor(x) and x.dtype is _dtype.bool_ for x in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
     if alpha == 1:
         return _binary(SUB, input, other)
     _check_alpha(alpha, input, other)
@@ -257,7 +322,7 @@ def sub(input, other, *, alpha=1, out=None):
     return record(SUB_ALPHA, (input, other, alpha), (d.np,))
 
 
-@export("rsub")
+@export("rsub", method=False)
 def rsub(input, other, *, alpha=1):
     if alpha != 1:
         return sub(other, input * alpha) if is_tensor(other) else add(-alpha * input, other)
@@ -287,12 +352,12 @@ export("true_divide", inplace_names=("true_divide_",))(lambda input, other: div(
 
 @export("floor_divide", inplace_names=("floor_divide_",))
 def floor_divide(input, other):
-    return _binary(DIV_FLOOR, input, other)
+    return _binary(FLOOR_DIVIDE, input, other)
 
 
 @export("remainder", inplace_names=("remainder_",))
 def remainder(input, other):
-    return _binary(REMAINDER, input, other)
+    return _binary(REMAINDER_OF_NUMBER if not is_tensor(operand(input)) else REMAINDER, input, other)
 
 
 @export("fmod", inplace_names=("fmod_",))
@@ -302,26 +367,62 @@ def fmod(input, other):
 
 @export("pow", inplace_names=("pow_",))
 def pow(input, exponent):  # noqa: A001
-    return _binary(POW, input, exponent)
+    exponent = operand(exponent)
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and is_tensor(input) \
+            and input.dtype.category < 2:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _binary(POW if is_tensor(exponent) else POW_SCALAR, input, exponent)
 
 
-@export("float_power", inplace_names=("float_power_",))
+@export("float_power")
 def float_power(input, exponent):
     input, exponent = operand(input), operand(exponent)
     cplx = any((is_tensor(x) and x.dtype.is_complex) or isinstance(x, complex) for x in (input, exponent))
     d = _dtype.complex128 if cplx else _dtype.float64
-    return record(POW, (input, exponent), (d.np,))
+    return record(POW if is_tensor(exponent) else POW_SCALAR, (input, exponent), (d.np,))
+
+
+def float_power_(self, exponent):
+    """In place, the result is float64 (complex128): self must already have that dtype, as in PyTorch."""
+    out = float_power(self, exponent)
+    if self.dtype is not out.dtype:
+        raise RuntimeError(f"the base given to float_power_ has dtype {type_name(self.dtype)} but the operation's "
+                           f"result requires dtype {type_name(out.dtype)}")
+    from .frontend import inplace
+
+    return inplace(float_power)(self, exponent)
+
+
+_METHODS["float_power_"] = float_power_
+
+
+def tensor_other(name, fn, inplace_names=()):
+    """Export fn(input, other) where PyTorch requires `other` to be a tensor, with its TypeError for a
+    number ("position 2" for torch.name, "position 1" for the method)."""
+    def checked(position):
+        def frontend(input, other):
+            if not is_tensor(other):
+                raise TypeError(f"{name}(): argument 'other' (position {position}) must be Tensor, not "
+                                f"{type(other).__name__}")
+            return fn(input, other)
+
+        return frontend
+
+    export(name, method=False)(checked(2))
+    export(name, function=False, inplace_names=inplace_names)(checked(1))
 
 
 for _name, _op in (("atan2", ATAN2), ("maximum", MAXIMUM), ("minimum", MINIMUM), ("hypot", HYPOT),
-                   ("copysign", COPYSIGN), ("xlogy", XLOGY)):
+                   ("copysign", COPYSIGN), ("xlogy", XLOGY), ("arctan2", ATAN2), ("fmax", FMAX), ("fmin", FMIN)):
     def _make(op, float_out):
         return lambda input, other: _binary(op, input, other, float_out=float_out)
 
-    export(_name, inplace_names=(_name + "_",))(_make(_op, _name in ("atan2", "hypot", "copysign", "xlogy")))
-export("arctan2", inplace_names=("arctan2_",))(lambda input, other: _binary(ATAN2, input, other, float_out=True))
-export("fmax")(lambda input, other: _binary(MAXIMUM, input, other))
-export("fmin")(lambda input, other: _binary(MINIMUM, input, other))
+    _fn = _make(_op, _name in ("atan2", "arctan2", "hypot", "copysign", "xlogy"))
+    _inplace = () if _name in ("fmax", "fmin", "maximum", "minimum") else (_name + "_",)  # as in PyTorch
+    if _name in ("copysign", "xlogy"):  # these take numbers too
+        export(_name, inplace_names=_inplace)(_fn)
+    else:
+        tensor_other(_name, _fn, _inplace)
 
 # ---- comparisons and logical ops -------------------------------------------------------
 _CMP = {"eq": jnp.equal, "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
@@ -350,7 +451,10 @@ def _cmp_family(name, fn):
         return write_result(self, node)
 
     names = (name,) + _CMP_ALIASES.get(name, ())
-    export(*names)(frontend)
+    if name.startswith("logical_"):
+        tensor_other(name, frontend)
+    else:
+        export(*names)(frontend)
     for n in names:
         _METHODS[n + "_"] = inplace_cmp
     return frontend
@@ -369,7 +473,7 @@ for _n, _f in _BITWISE.items():
             input, other = operand(input), operand(other)
             d = promote(input, other)
             if d.category > 1:
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(d)}\'')
             return record(op, (input, other), (d.np,))
 
         return frontend
@@ -395,8 +499,11 @@ def _clamp(x, lo, hi, has_lo, has_hi, named, dt):
         hi = cast(hi, dt)
         out = jnp.where(x > hi, hi, out)
     if has_lo and has_hi:
+        # PyTorch gives x < lo == hi no gradient at all (not to lo): the value lo, as a constant
+        out = jnp.where((x < lo) & (lo == hi), lax.stop_gradient(lo), out)
         out = jnp.where(lo > hi, hi, out)
-    return jnp.where(jnp.isnan(x), x, out) if jnp.issubdtype(dt, jnp.inexact) else out
+    # NaN stays NaN, with no gradient (x >= lo is False), as in PyTorch
+    return jnp.where(jnp.isnan(x), lax.stop_gradient(x), out) if jnp.issubdtype(dt, jnp.inexact) else out
 
 
 def _clamp_name(node):
@@ -407,7 +514,7 @@ def _clamp_name(node):
     return "ClampBackward1" if all(a.op is SCALAR for a in given) else "ClampBackward0"
 
 
-CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name)
+CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name, saves="in")
 
 
 @export("clamp", "clip", inplace_names=("clamp_", "clip_"))
@@ -426,7 +533,7 @@ export("clamp_max", inplace_names=("clamp_max_",))(lambda input, max: clamp(inpu
 
 
 # ---- where / lerp / addcmul ------------------------------------------------------------
-WHERE = defop("where", lambda c, a, b, dt: jnp.where(c, cast(a, dt), cast(b, dt)), grad_fn="WhereBackward0")
+WHERE = defop("where", lambda c, a, b, dt: jnp.where(c, cast(a, dt), cast(b, dt)), grad_fn="WhereBackward0", saves="in")
 
 
 @export("where", method=False)
@@ -445,7 +552,8 @@ def _where_method(self, condition, other):
 
 _METHODS["where"] = _where_method
 
-LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), grad_fn="LerpBackward0")
+LERP = defop("lerp", lambda a, b, w, dt: cast(a, dt) + cast(w, dt) * (cast(b, dt) - cast(a, dt)), saves="in",
+             grad_fn=lambda n: "LerpBackward0" if n.args[2].op is SCALAR else "LerpBackward1")
 
 
 @export("lerp", inplace_names=("lerp_",))
@@ -454,8 +562,10 @@ def lerp(input, end, weight):
     return record(LERP, (input, end, weight), (promote(input, end).np,))
 
 
-ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt), grad_fn="AddcmulBackward0")
-ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt), grad_fn="AddcdivBackward0")
+ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt),
+                grad_fn="AddcmulBackward0", saves="in")
+ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt),
+                grad_fn="AddcdivBackward0", saves="in")
 
 
 @export("addcmul", inplace_names=("addcmul_",))

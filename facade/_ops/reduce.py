@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import cast, dims_arg, export, parse_dtype, type_name, wrap_dim
+from .frontend import cast, dims_arg, export, parse_dtype, plus_zero as _plus_zero, type_name, wrap_dim
 from .table import defop
 
 
@@ -23,12 +23,18 @@ def _mean_name(node):
     return "MeanBackward0" if node.statics[0] is None else "MeanBackward1"
 
 
-SUM = defop("sum", lambda x, dims, keep, dt: jnp.sum(cast(x, dt), axis=dims, keepdims=keep), grad_fn=_sum_name, saves=False)
-MEAN = defop("mean", lambda x, dims, keep, dt: jnp.mean(cast(x, dt), axis=dims, keepdims=keep), grad_fn=_mean_name, saves=False)
+SUM = defop("sum", lambda x, dims, keep, dt: _plus_zero(jnp.sum(cast(x, dt), axis=dims, keepdims=keep)),
+            grad_fn=_sum_name, saves=False)
+MEAN = defop("mean", lambda x, dims, keep, dt: _plus_zero(jnp.mean(cast(x, dt), axis=dims, keepdims=keep)),
+             grad_fn=_mean_name, saves=False)
 PROD = defop("prod", lambda x, dims, keep, dt: jnp.prod(cast(x, dt), axis=dims, keepdims=keep),
              grad_fn=lambda n: "ProdBackward0" if n.statics[0] is None else "ProdBackward1")
-NANSUM = defop("nansum", lambda x, dims, keep, dt: jnp.nansum(cast(x, dt), axis=dims, keepdims=keep), grad_fn="NansumBackward0")
-NANMEAN = defop("nanmean", lambda x, dims, keep, dt: jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep), grad_fn="DivBackward0")
+NANSUM = defop("nansum", lambda x, dims, keep, dt: _plus_zero(jnp.nansum(cast(x, dt), axis=dims, keepdims=keep)),
+                grad_fn="NansumBackward0",
+                saves="in")
+NANMEAN = defop("nanmean", lambda x, dims, keep, dt: _plus_zero(jnp.nanmean(cast(x, dt), axis=dims, keepdims=keep)),
+                 grad_fn="DivBackward0",
+                 saves="in")
 
 
 def _sum_dtype(x, dtype):
@@ -40,7 +46,8 @@ def _sum_dtype(x, dtype):
 def _dims(x, dim):
     if isinstance(dim, (list, tuple)) and len(dim) == 0:
         return None
-    return dims_arg(dim, x.ndim)
+    dims = dims_arg(dim, x.ndim)
+    return () if dims is not None and x.ndim == 0 else dims  # a 0-d tensor accepts dim 0 / -1: reduce nothing
 
 
 @export("sum")
@@ -55,7 +62,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 @export("prod")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    dims = None if dim is None else (wrap_dim(dim, input.ndim),)
+    dims = None if dim is None else _dims(input, wrap_dim(dim, input.ndim))
     return record(PROD, (input,), (dims, bool(keepdim), _sum_dtype(input, dtype).np))
 
 
@@ -85,8 +92,14 @@ def _var(x, dims, correction, keep):
     return jnp.var(x, axis=dims, ddof=correction, keepdims=keep)
 
 
-VAR = defop("var", lambda x, dims, c, keep: _var(x, dims, c, keep), grad_fn=lambda n: "VarBackward0")
-STD = defop("std", lambda x, dims, c, keep: jnp.sqrt(_var(x, dims, c, keep)), grad_fn=lambda n: "StdBackward0")
+VAR = defop("var", lambda x, dims, c, keep: _var(x, dims, c, keep), grad_fn="VarBackward0", saves="in")
+STD = defop("std", lambda x, dims, c, keep: _safe_sqrt(_var(x, dims, c, keep)), grad_fn="StdBackward0")
+
+
+def _safe_sqrt(v):
+    """sqrt whose gradient at 0 is 0 (PyTorch's std backward), not inf."""
+    zero = v == 0
+    return jnp.where(zero, jnp.zeros_like(v), jnp.sqrt(jnp.where(zero, jnp.ones_like(v), v)))
 
 
 def _correction(unbiased, correction):
@@ -142,6 +155,8 @@ def _full_extreme(x, fn):
 
 
 def _dim_extreme(x, dim, keep, arg):
+    if x.ndim == 0:
+        return x, jnp.zeros((), jnp.int64)
     idx = arg(x, axis=dim, keepdims=True)
     vals = jnp.take_along_axis(x, idx, axis=dim)  # gradient to the returned index only
     if not keep:
@@ -166,8 +181,10 @@ def _nan_argmin(x, axis, keepdims):
 
 MAX_ALL = defop("max_all", lambda x: jnp.max(x), grad_fn="MaxBackward1")
 MIN_ALL = defop("min_all", lambda x: jnp.min(x), grad_fn="MinBackward1")
-MAX_DIM = defop("max_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmax), grad_fn="MaxBackward0", nout=2)
-MIN_DIM = defop("min_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmin), grad_fn="MinBackward0", nout=2)
+# PyTorch saves only the indices; a table op saves all its outputs or none, so none:
+# changing the values in place before backward is allowed, as in PyTorch
+MAX_DIM = defop("max_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmax), grad_fn="MaxBackward0", nout=2, saves=False)
+MIN_DIM = defop("min_dim", lambda x, d, k: _dim_extreme(x, d, k, _nan_argmin), grad_fn="MinBackward0", nout=2, saves=False)
 AMAX = defop("amax", lambda x, d, k: jnp.max(x, axis=d, keepdims=k), grad_fn="AmaxBackward0")
 AMIN = defop("amin", lambda x, d, k: jnp.min(x, axis=d, keepdims=k), grad_fn="AminBackward0")
 ARGMAX = defop("argmax", lambda x, d, k: _argext(x, d, k, _nan_argmax), differentiable=False, saves=False)
@@ -178,6 +195,8 @@ def _argext(x, d, k, fn):
     if d is None:
         r = fn(x.reshape(-1), 0, True).reshape(())
         return (r.reshape((1,) * x.ndim) if k else r).astype(jnp.int64)
+    if x.ndim == 0:
+        return jnp.zeros((), jnp.int64)
     r = fn(x, d, True)
     return (r if k else jnp.squeeze(r, d)).astype(jnp.int64)
 
@@ -307,8 +326,7 @@ def _abs_pgrad(x):
     return x
 
 
-NORM = defop("norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k),
-             grad_fn=lambda n: "NormBackward1" if n.statics[1] is not None else "NormBackward0")
+NORM = defop("norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k), grad_fn="LinalgVectorNormBackward0")
 LINALG_VECTOR_NORM = defop("linalg_vector_norm", lambda x, p, d, k, dt: _safe_norm(cast(x, dt), p, d, k), grad_fn="LinalgVectorNormBackward0")
 
 
@@ -332,9 +350,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 # ---- scans -----------------------------------------------------------------------------
-CUMSUM = defop("cumsum", lambda x, d, dt: jnp.cumsum(cast(x, dt), axis=d), grad_fn="CumsumBackward0", saves=False)
-CUMPROD = defop("cumprod", lambda x, d, dt: jnp.cumprod(cast(x, dt), axis=d), grad_fn="CumprodBackward0")
-LOGCUMSUMEXP = defop("logcumsumexp", lambda x, d: jax.lax.cumlogsumexp(x, axis=d), grad_fn="LogcumsumexpBackward0")
+def _scan(fn):
+    """A scan along dim d that treats a 0-d tensor as one element (PyTorch accepts dim 0 / -1 there)."""
+    def impl(x, d):
+        return fn(x, d) if jnp.ndim(x) else x  # a scan over one element is that element
+
+    return impl
+
+
+_cumsum = _scan(lambda x, d: _plus_zero(jnp.cumsum(x, axis=d)))
+_cumprod = _scan(lambda x, d: jnp.cumprod(x, axis=d))
+_logcumsumexp = _scan(lambda x, d: jax.lax.cumlogsumexp(x, axis=d))
+CUMSUM = defop("cumsum", lambda x, d, dt: _cumsum(cast(x, dt), d), grad_fn="CumsumBackward0", saves=False)
+CUMPROD = defop("cumprod", lambda x, d, dt: _cumprod(cast(x, dt), d), grad_fn="CumprodBackward0")
+LOGCUMSUMEXP = defop("logcumsumexp", lambda x, d: _logcumsumexp(x, d), grad_fn="LogcumsumexpBackward0")
 
 
 @export("cumsum", inplace_names=("cumsum_",))

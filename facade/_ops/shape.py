@@ -5,11 +5,18 @@ with their base through `_views.make_view`; the rest (cat, stack, repeat, flip, 
 import math
 
 import jax.numpy as jnp
+import numpy as np
 
 from .._dispatch import record
 from .._views import make_view
 from .frontend import export, wrap_dim
 from .table import defop
+
+
+def _require(args, name, what):
+    """PyTorch's TypeError for a sizes / dims argument left out (x.expand(), x.permute())."""
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{what}"')
 
 
 def _shape_args(shape):
@@ -37,24 +44,45 @@ def _infer_shape(shape, numel, what="view"):
 
 
 VIEW = defop("view", lambda x, shape: jnp.reshape(x, shape), grad_fn="ViewBackward0", saves=False, view=True)
-RESHAPE_COPY = defop("reshape_copy", lambda x, shape: jnp.reshape(x, shape), grad_fn="CloneBackward0", saves=False)
+RESHAPE_ALIAS = defop("reshape_alias", lambda x, shape: jnp.reshape(x, shape), grad_fn="ReshapeAliasBackward0",
+                      saves=False, view=True)  # reshape of a non-contiguous tensor that strides can still express
 UNSAFE_VIEW = defop("unsafe_view", lambda x, shape: jnp.reshape(x, shape), grad_fn="UnsafeViewBackward0", saves=False)
 
 
 def _keeps_contiguous(op, statics):
-    if op.name in ("view", "squeeze", "unsqueeze"):
+    if op.name in ("view", "squeeze", "unsqueeze", "alias"):
         return True
-    if op.name == "select":
+    if op.name in ("select", "unbind"):
         return statics[0] == 0
-    if op.name == "slice":
+    if op.name in ("slice", "split", "split_with_sizes"):
         return statics[0] == 0 and statics[3] == 1
     return False
 
 
+_CONTIGUOUS = {}  # (root shape, chain of view ops) -> bool
+
+
 def is_contiguous(t):
-    """Whether a tensor's elements lie in row-major order in its storage (PyTorch's strides, approximated
-    from the chain of view ops: reshaping, squeezing and leading-dim indexing keep contiguity)."""
-    return t._view is None or all(_keeps_contiguous(op, st) for op, st in t._view[1])
+    """Whether a tensor's elements lie in row-major order in its storage, as PyTorch's strides say.
+
+    Reshaping, squeezing and leading-dim indexing keep contiguity; for other chains the storage
+    positions of the view's elements are computed (once per root shape and chain) and must be
+    consecutive, which is what PyTorch's stride rule amounts to (size-1 dims do not matter; a
+    transpose of a size-1 dim, or a slice of the last dim of a single row, is still contiguous).
+    """
+    if t._view is None:
+        return True
+    root, chain, _ = t._view
+    if all(_keeps_contiguous(op, st) for op, st in chain):
+        return True
+    key = (tuple(root.shape), chain)
+    known = _CONTIGUOUS.get(key)
+    if known is None:
+        from .._views import _positions
+
+        pos = np.asarray(_positions(key[0], chain)).reshape(-1)
+        known = _CONTIGUOUS[key] = bool(pos.size <= 1 or np.all(np.diff(pos) == 1))
+    return known
 
 
 @export("view", function=False)
@@ -64,7 +92,7 @@ def view(self, *shape):
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise NotImplementedError("Tensor.view(dtype) is not supported by facade")
     shape = _infer_shape(_shape_args(shape), self.numel())
-    if not is_contiguous(self) and self.ndim > 1 and tuple(shape) != tuple(self.shape):
+    if not is_contiguous(self) and not _strided(self, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension spans across two "
             "contiguous subspaces). Use .reshape(...) instead."
@@ -74,10 +102,32 @@ def view(self, *shape):
 
 @export("reshape")
 def reshape(input, *shape):
+    _require(shape, "reshape", "shape")
     shape = _infer_shape(_shape_args(shape), input.numel())
     if is_contiguous(input):
         return make_view(input, VIEW, (shape,))
+    if _strided(input, shape):
+        return make_view(input, RESHAPE_ALIAS, (shape,))
     return record(UNSAFE_VIEW, (input.clone(),), (shape,))
+
+
+_STRIDED = {}  # (root shape, chain, new shape) -> bool
+
+
+def _strided(t, shape):
+    """Whether t (a view) reshaped to `shape` is still a strided view of its storage, as PyTorch decides
+    (reshape then aliases and view() works): each new dim steps through storage by a constant stride."""
+    root, chain, _ = t._view
+    key = (tuple(root.shape), chain, tuple(shape))
+    known = _STRIDED.get(key)
+    if known is None:
+        from .._views import _positions
+
+        pos = np.asarray(_positions(key[0], chain)).reshape(shape)
+        known = _STRIDED[key] = all(
+            pos.shape[d] < 2 or np.all(np.diff(pos, axis=d) == np.take(pos, [1], axis=d) - np.take(pos, [0], axis=d))
+            for d in range(pos.ndim))
+    return known
 
 
 @export("view_as", function=False)
@@ -142,7 +192,8 @@ def unsqueeze(input, dim):
     return make_view(input, UNSQUEEZE, (wrap_dim(dim, input.ndim + 1),))
 
 
-TRANSPOSE = defop("transpose", lambda x, a, b: jnp.swapaxes(x, a, b), grad_fn="TransposeBackward0", saves=False, view=True)
+TRANSPOSE = defop("transpose", lambda x, a, b: jnp.swapaxes(x, a, b) if x.ndim else x, grad_fn="TransposeBackward0",
+                  saves=False, view=True)
 PERMUTE = defop("permute", lambda x, perm: jnp.transpose(x, perm), grad_fn="PermuteBackward0", saves=False, view=True)
 T_OP = defop("t", lambda x: x.T, grad_fn="TBackward0", saves=False, view=True)
 EXPAND = defop("expand", lambda x, shape: jnp.broadcast_to(x, shape), grad_fn="ExpandBackward0", saves=False, view=True)
@@ -152,8 +203,6 @@ EXPAND = defop("expand", lambda x, shape: jnp.broadcast_to(x, shape), grad_fn="E
 def transpose(input, dim0, dim1):
     n = input.ndim
     a, b = wrap_dim(dim0, n), wrap_dim(dim1, n)
-    if n == 0:
-        return make_view(input, VIEW, ((),))
     return make_view(input, TRANSPOSE, (a, b))
 
 
@@ -166,6 +215,7 @@ def t(input):
 
 @export("permute")
 def permute(input, *dims):
+    _require(dims, "permute", "dims")
     dims = _shape_args(dims)
     n = input.ndim
     if len(dims) != n:
@@ -196,6 +246,7 @@ def movedim(input, source, destination):
 
 @export("expand", function=False)
 def expand(self, *sizes):
+    _require(sizes, "expand", "size")
     sizes = _shape_args(sizes)
     shape = tuple(self.shape)
     if len(sizes) < len(shape):
@@ -229,6 +280,15 @@ def broadcast_to(input, size):
 
 SELECT = defop("select", lambda x, d, i: _select(x, d, i), grad_fn="SelectBackward0", saves=False, view=True)
 SLICE = defop("slice", lambda x, d, s, e, st: _slice(x, d, s, e, st), grad_fn="SliceBackward0", saves=False, view=True)
+# the pieces of split / chunk / unbind: the same views, under the grad_fn names PyTorch shows for them
+# statics end with the piece's index: PyTorch's error for writing into one names it
+UNBIND = defop("unbind", lambda x, d, i: _select(x, d, i), grad_fn="UnbindBackward0", saves=False, view=True)
+SPLIT = defop("split", lambda x, d, s, e, st, i: _slice(x, d, s, e, st), grad_fn="SplitBackward0", saves=False,
+              view=True)
+SPLIT_WITH_SIZES = defop("split_with_sizes", lambda x, d, s, e, st, i: _slice(x, d, s, e, st),
+                         grad_fn="SplitWithSizesBackward0", saves=False, view=True)
+MULTI_VIEW_NAMES = {"unbind": "Unbind", "split": "Split", "split_with_sizes": "SplitWithSizes"}
+ALIAS = defop("alias", lambda x: x, grad_fn="AliasBackward0", saves=False, view=True)  # x[...], x[()]
 
 
 def _select(x, d, i):
@@ -282,7 +342,7 @@ def narrow(input, dim, start, length):
 @export("unbind")
 def unbind(input, dim=0):
     d = wrap_dim(dim, input.ndim)
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return tuple(make_view(input, UNBIND, (d, i)) for i in range(input.shape[d]))
 
 
 @export("split")
@@ -304,7 +364,8 @@ def split(tensor, split_size_or_sections, dim=0):
         for s in sections:
             bounds.append((pos, pos + s))
             pos += s
-    return tuple(make_view(tensor, SLICE, (d, a, b, 1)) for a, b in bounds)
+    op = SPLIT if isinstance(split_size_or_sections, int) else SPLIT_WITH_SIZES
+    return tuple(make_view(tensor, op, (d, a, b, 1, i)) for i, (a, b) in enumerate(bounds))
 
 
 @export("chunk")
@@ -370,7 +431,8 @@ def cat(tensors, dim=0, *, out=None):
 
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    position = {id(t): i for i, t in enumerate(tensors)}
     nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
     if not nonempty:
         return tensors[0].clone()
@@ -384,7 +446,7 @@ def cat(tensors, dim=0, *, out=None):
         for k in range(ref.ndim):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {t.shape[k]} for tensor number {tensors.index(t)} in the list."
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {t.shape[k]} for tensor number {position[id(t)]} in the list."
                 )
     dt = promote(*nonempty)
     return record(CAT, tuple(nonempty), (d, dt.np))
@@ -417,12 +479,12 @@ def vstack(tensors):
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
-@export("atleast_1d")
+@export("atleast_1d", method=False)
 def atleast_1d(input):
     return reshape(input, (1,)) if input.ndim == 0 else input
 
 
-@export("atleast_2d")
+@export("atleast_2d", method=False)
 def atleast_2d(input):
     if input.ndim >= 2:
         return input
@@ -431,6 +493,7 @@ def atleast_2d(input):
 
 @export("flip")
 def flip(input, *dims):
+    _require(dims, "flip", "dims")
     dims = _shape_args(dims)
     return record(FLIP, (input,), (tuple(wrap_dim(d, input.ndim) for d in dims),))
 
@@ -456,6 +519,7 @@ def roll(input, shifts, dims=None):
 
 @export("repeat", function=False)
 def repeat(self, *sizes):
+    _require(sizes, "repeat", "repeats")
     sizes = _shape_args(sizes)
     if len(sizes) < self.ndim:
         raise RuntimeError(

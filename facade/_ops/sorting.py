@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import cast, export, parse_dtype, wrap_dim
+from .frontend import cast, export, parse_dtype, type_name, wrap_dim
 from .reduce import RETURN_TYPES
 from .table import defop
 
@@ -22,7 +22,7 @@ def _softmax_family(op, name):
             dim = 0 if input.ndim in (0, 1, 3) else 1
         d = parse_dtype(dtype) or input.dtype
         if d.category < 2:
-            raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{d.name.capitalize()}\'')
+            raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{type_name(d)}\'')
         return record(op, (input,), (wrap_dim(dim, input.ndim) if input.ndim else None, d.np))
 
     return frontend
@@ -33,6 +33,8 @@ export("log_softmax")(_softmax_family(LOG_SOFTMAX, "log_softmax"))
 
 
 def _sort(x, d, descending, stable):
+    if x.ndim == 0:
+        return x, jnp.zeros((), jnp.int64)
     if descending:
         idx = jnp.argsort(-x if jnp.issubdtype(x.dtype, jnp.number) and x.dtype != jnp.bool_ else ~x, axis=d, stable=True)
         if jnp.issubdtype(x.dtype, jnp.floating):
@@ -45,13 +47,13 @@ def _sort(x, d, descending, stable):
     return jnp.take_along_axis(x, idx, d), idx.astype(jnp.int64)
 
 
-SORT = defop("sort", _sort, grad_fn="SortBackward0", nout=2)
+# PyTorch saves only the indices; a table op saves all its outputs or none, so none:
+# changing the values in place before backward is allowed, as in PyTorch
+SORT = defop("sort", _sort, grad_fn="SortBackward0", nout=2, saves=False)
 
 
 @export("sort")
 def sort(input, dim=-1, descending=False, stable=False):
-    if input.ndim == 0:
-        return RETURN_TYPES["sort"](input.clone(), input.new_zeros(()).long())
     vals, idx = record(SORT, (input,), (wrap_dim(dim, input.ndim), bool(descending), bool(stable)))
     return RETURN_TYPES["sort"](vals, idx)
 
@@ -63,12 +65,14 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def _topk(x, k, d, largest):
     vals, idx = _sort(x, d, largest, True)
+    if x.ndim == 0:  # PyTorch returns the element, whatever k
+        return vals, idx
     sl = [slice(None)] * x.ndim
     sl[d] = slice(0, k)
     return vals[tuple(sl)], idx[tuple(sl)]
 
 
-TOPK = defop("topk", _topk, grad_fn="TopkBackward0", nout=2)
+TOPK = defop("topk", _topk, grad_fn="TopkBackward0", nout=2, saves=False)
 
 
 @export("topk")
@@ -81,27 +85,46 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     return RETURN_TYPES["topk"](vals, idx)
 
 
+def _kth(x, k, d, keep):
+    """The k-th smallest (1-based) along d and its index; the gradient goes to that index."""
+    vals, idx = _sort(x, d, False, True)
+    if x.ndim == 0:
+        return vals, idx
+    vals, idx = jnp.take(vals, k - 1, axis=d), jnp.take(idx, k - 1, axis=d)
+    return (jnp.expand_dims(vals, d), jnp.expand_dims(idx, d)) if keep else (vals, idx)
+
+
+def _median_all(x):
+    """The lower median; its gradient is shared evenly by the elements equal to it, as in PyTorch."""
+    flat = jnp.sort(x.reshape(-1))
+    value = jax.lax.stop_gradient(flat[(flat.shape[0] - 1) // 2])
+    equal = x == value
+    return jnp.sum(jnp.where(equal, x, jnp.zeros_like(x))) / jnp.sum(equal).astype(x.dtype)
+
+
+KTHVALUE = defop("kthvalue", _kth, grad_fn="KthvalueBackward0", nout=2, saves=False)
+MEDIAN_DIM = defop("median_dim", _kth, grad_fn="MedianBackward1", nout=2, saves=False)
+MEDIAN = defop("median", _median_all, grad_fn="MedianBackward0")
+
+
 @export("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False):
     d = wrap_dim(dim, input.ndim)
-    s = sort(input, d)
-    v, i = s.values.select(d, k - 1), s.indices.select(d, k - 1)
-    if keepdim:
-        v, i = v.unsqueeze(d), i.unsqueeze(d)
+    size = input.shape[d] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    v, i = record(KTHVALUE, (input,), (int(k), d, bool(keepdim)))
     return RETURN_TYPES["kthvalue"](v, i)
 
 
 @export("median")
 def median(input, dim=None, keepdim=False):
     if dim is None:
-        flat = input.reshape(-1)
-        return sort(flat).values[(flat.numel() - 1) // 2]
-    return _median_dim(input, wrap_dim(dim, input.ndim), keepdim)
-
-
-def _median_dim(input, d, keepdim):
-    r = kthvalue(input, (input.shape[d] + 1) // 2, d, keepdim)
-    return RETURN_TYPES["median"](r.values, r.indices)
+        return record(MEDIAN, (input,), ())
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    v, i = record(MEDIAN_DIM, (input,), ((size + 1) // 2, d, bool(keepdim)))
+    return RETURN_TYPES["median"](v, i)
 
 
 ONE_HOT = defop("one_hot", lambda x, n: jax.nn.one_hot(x, n, dtype=jnp.int64), differentiable=False, saves=False)
