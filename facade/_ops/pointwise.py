@@ -576,3 +576,29 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 @export("addcdiv", inplace_names=("addcdiv_",))
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return record(ADDCDIV, (input, tensor1, tensor2, value), (_float_of(promote(input, tensor1, tensor2)).np,))
+
+
+# ---- closeness -------------------------------------------------------------------------
+def _isclose(a, b, rtol, atol, equal_nan, dt):
+    a, b = cast(a, dt), cast(b, dt)
+    close = jnp.abs(a - b) <= atol + rtol * jnp.abs(b)
+    close = close | (a == b)  # equal infinities
+    if equal_nan:
+        close = close | (jnp.isnan(a) & jnp.isnan(b))
+    return close & ~((jnp.isnan(a) | jnp.isnan(b)) & (not equal_nan))
+
+
+ISCLOSE = defop("isclose", _isclose, saves=False, differentiable=False)
+
+
+@export("isclose")
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    other = operand(other)
+    if is_tensor(other) and input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return record(ISCLOSE, (input, other), (float(rtol), float(atol), bool(equal_nan), promote(input, other).np))
+
+
+@export("allclose")
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())

@@ -29,7 +29,7 @@ def _as_tuple(x):
     return (x,)
 
 
-def _make_grads(outputs, grads, is_grads_batched=False):
+def _make_grads(outputs, grads, is_grads_batched=False, create_graph=False):
     """The incoming gradient of each output, as a Node (a number node for the implicit 1)."""
     from .._dispatch import scalar_node
     from .._tensor import Tensor
@@ -56,7 +56,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
             )
         if g.dtype.is_complex != t.dtype.is_complex:
             raise TypeError("For complex Tensors, both grad_output and output are required to have the same dtype.")
-        out.append(g._node())
+        out.append(g._input_node() if create_graph else g._node())
     return tuple(out)
 
 
@@ -132,7 +132,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables
-    cots = _make_grads(tensors, grad_tensors)
+    cots = _make_grads(tensors, grad_tensors, create_graph=create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     roots = _roots(tensors)
@@ -200,7 +200,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    cots = _make_grads(outputs, grad_outputs)
+    cots = _make_grads(outputs, grad_outputs, create_graph=create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     roots = _roots(outputs)

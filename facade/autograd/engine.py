@@ -196,10 +196,12 @@ class _Fused:
         self.pre_out = [n.sl for n in pre_out]
         self.leaf_targets, self.n_targets, self.old_targets = leaf_targets, n_targets, old_targets
 
-    def run(self, in_vals, floats, ints):
+    def run(self, in_vals, floats, ints, overrides=()):
         vals = _engine.fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.pre:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
+        for slot, value in overrides:  # create_graph: values reached through the recorded node's arguments
+            vals[slot] = value
         primals = [vals[v] for _, v in self.diff]
         probes = [jnp.zeros(shape, dt) for shape, dt in self.probe_meta]
 
@@ -354,8 +356,12 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
     leaf_pos = tuple(in_pos[val] for n, own, val in w.diff if n.op is LEAF)
     floats = [n for n in w.scalars if not isinstance(n.value, (bool, int))]
     ints = [n for n in w.scalars if isinstance(n.value, (bool, int))]
-    args = tuple(w.inputs) + tuple(floats) + tuple(ints) + tuple(leaves)
-    node = Node(_RECORDED, args, (len(w.inputs), len(floats), len(ints), leaf_pos, prog), None, None, None, True)
+    # incoming gradients that require grad (gradgradcheck's grad_outputs) are arguments too
+    cots = [c for c in cotangents if c.requires_grad]
+    cot_slots = tuple(c.sl for c in cots)
+    args = tuple(w.inputs) + tuple(floats) + tuple(ints) + tuple(leaves) + tuple(cots)
+    node = Node(_RECORDED, args, (len(w.inputs), len(floats), len(ints), leaf_pos, cot_slots, prog), None, None,
+                None, True)
     node.device = roots[0].device
     totals = [wrap(_part(_part(node, 0, None), k, t._storage.node)) for k, t in enumerate(leaf_tensors)]
     probe_grads = [wrap(_part(_part(node, 1, None), j, n)) for j, n in enumerate(probes)]
@@ -363,13 +369,16 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
 
 
 def _recorded_impl(*a):
-    n_in, n_f, n_i, leaf_pos, prog = a[-5:]
+    n_in, n_f, n_i, leaf_pos, cot_slots, prog = a[-6:]
     ins = list(a[:n_in])
-    fl, it, leafv = a[n_in:n_in + n_f], a[n_in + n_f:n_in + n_f + n_i], a[n_in + n_f + n_i:-5]
+    fl, it = a[n_in:n_in + n_f], a[n_in + n_f:n_in + n_f + n_i]
+    rest = a[n_in + n_f + n_i:-6]
+    leafv, cotv = rest[:len(leaf_pos)], rest[len(leaf_pos):]
     for k, v in zip(leaf_pos, leafv):
         ins[k] = v  # the same value, now reached through the leaf's own argument
     return prog.run(ins, jnp.stack([jnp.asarray(x, jnp.float64) for x in fl]) if fl else jnp.zeros((0,)),
-                    jnp.stack([jnp.asarray(x, jnp.int64) for x in it]) if it else jnp.zeros((0,), jnp.int64))
+                    jnp.stack([jnp.asarray(x, jnp.int64) for x in it]) if it else jnp.zeros((0,), jnp.int64),
+                    overrides=tuple(zip(cot_slots, cotv)))
 
 
 _RECORDED = defop("backward_graph", _recorded_impl, grad_fn="BackwardBackward", saves=False, nout=None)

@@ -125,8 +125,6 @@ def test_float32_subnormals_survive():
     """)
 
 
-@pytest.mark.xfail(strict=True, reason="core (regression in main): a gradient computed with create_graph=True does not "
-                                       "depend on grad_outputs, so double backward w.r.t. them fails (gradgradcheck)")
 def test_create_graph_gradient_depends_on_grad_outputs():
     run_fresh("""
         x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
