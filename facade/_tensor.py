@@ -41,7 +41,8 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_storage", "_vc", "_view", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "__dict__", "__weakref__")
+    __slots__ = ("_storage", "_vc", "_view", "_vver", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "__dict__",
+                 "__weakref__")
 
     # ---- construction ------------------------------------------------------------------
     def __new__(cls, *args, **kwargs):
@@ -66,6 +67,7 @@ class Tensor:
         t._storage = root._storage
         t._vc = root._vc if vc is None else vc
         t._view = (root, prefix + chain, node.requires_grad)
+        t._vver = t._vc[0]  # the version it was made at (see _node: AsStridedBackward0 once it changes)
         t._vcache = (node.args[0] if len(chain) == 1 else None, node)
         t._rg = False
         t._grad_fn = None
@@ -92,8 +94,16 @@ class Tensor:
         with_grad = _GRAD[0]
         _GRAD[0] = tracks
         try:
-            for op, statics in chain:
-                node = record_node(op, (node,), statics)
+            if tracks and self._vver != self._vc[0]:
+                # written in place since it was made (through any alias): PyTorch regenerates the view's
+                # grad_fn as one AsStridedBackward0 from the root's, and keeps that one from then on
+                from ._views import AS_STRIDED
+
+                self._vver = -1
+                node = record_node(AS_STRIDED, (node,), (chain,))
+            else:
+                for op, statics in chain:
+                    node = record_node(op, (node,), statics)
         finally:
             _GRAD[0] = with_grad
         self._vcache = (base, node)
@@ -363,7 +373,7 @@ class Tensor:
             return t
         root, chain, _ = self._view
         t = object.__new__(Tensor)
-        t._storage, t._vc, t._view, t._vcache = self._storage, self._vc, (root, chain, False), None
+        t._storage, t._vc, t._view, t._vver, t._vcache = self._storage, self._vc, (root, chain, False), -1, None
         t._rg, t._grad_fn, t._grad, t._leafuse = False, None, None, None
         return t
 

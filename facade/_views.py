@@ -32,6 +32,16 @@ def _view_scatter(root, new, chain):
 VIEW_SCATTER = defop("view_scatter", _view_scatter, grad_fn="CopySlices", saves=False)
 
 
+def _as_strided(root, chain):
+    for op, statics in chain:
+        root = op.impl(root, *statics)
+    return root
+
+
+# a view's whole chain as one node: how a view that tracks grad reads its root once either was written in place
+AS_STRIDED = defop("as_strided_view", _as_strided, grad_fn="AsStridedBackward0", saves=False)
+
+
 def make_view(base, op, statics):
     """Record view op on `base` and return the view tensor sharing base's storage."""
     from ._tensor import Tensor
@@ -66,4 +76,5 @@ def write_through(view, new_node):
     if node.requires_grad:
         root._grad_fn = node
         view._view = (root, chain, True)
+        view._vver = -1
     view._vcache = None

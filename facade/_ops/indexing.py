@@ -95,7 +95,20 @@ def _split_basic(x, index):
 
 
 def getitem(self, index):
-    idx = _split_basic(self, index)
+    out, advanced = _basic_view(self, _split_basic(self, index))
+    if out is self and not advanced:  # no view was needed: x[:] is still a slice, x[...] an alias
+        if isinstance(index, slice) and self.ndim:
+            return make_view(self, SLICE, (0, 0, self.shape[0], 1))
+        return make_view(self, ALIAS, ())
+    if not advanced:
+        return out
+    return _advanced(out, advanced)
+
+
+def _basic_view(self, idx):
+    """PyTorch's first step of indexing: the view that the ints, slices, None and bools of the index
+    select (self itself where they select everything), and the tensor indices, as (dim in that view,
+    tensor) pairs, left for the second step."""
     out, dim = self, 0
     advanced = []
     for i in idx:
@@ -127,13 +140,7 @@ def getitem(self, index):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
             out = select(out, dim, k)
-    if out is self and not advanced:  # no view was needed: x[:] is still a slice, x[...] an alias
-        if isinstance(index, slice) and self.ndim:
-            return make_view(self, SLICE, (0, 0, self.shape[0], 1))
-        return make_view(self, ALIAS, ())
-    if not advanced:
-        return out
-    return _advanced(out, advanced)
+    return out, advanced
 
 
 def _int(i):
@@ -179,12 +186,13 @@ def setitem(self, index, value):
     idx = _split_basic(self, index)
     has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
     if has_adv:
-        if any(i is None for i in idx):  # None only adds size-1 dims to the target: drop them, and from value
-            with_none = tuple(getitem(self, tuple(idx)).shape)
-            idx = [i for i in idx if i is not None]
-            if is_tensor(value):
-                value = value.expand(with_none).reshape(tuple(getitem(self, tuple(idx)).shape))
-        index_put_(self, tuple(idx), value)
+        # as PyTorch: index_put_ of the tensor indices into the view the rest of the index selects
+        # (a write through a view, CopySlices, unless that view is self: IndexPutBackward0)
+        target, advanced = _basic_view(self, idx)
+        indices = [slice(None)] * (max(d for d, _ in advanced) + 1)
+        for d, t in advanced:
+            indices[d] = t
+        index_put_(target, tuple(indices), value)
     elif all(isinstance(i, slice) and i == slice(None) for i in idx):
         _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
     else:

@@ -18,19 +18,27 @@ def _mv(a, b, dt):
     return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))  # PyTorch's gemv/dot sum from +0. (gemm keeps -0.)
 
 
+def _folded_transposed(sa, sb):
+    """Whether PyTorch's matmul computes these ranks as (b^T a^T)^T."""
+    ra, rb = len(sa), len(sb)
+    return ra == 2 and rb >= 3 or (ra == 3 and rb == 3 and sa[0] == 1 and sb[0] != 1)
+
+
 def _matmul_name(node):
     """The grad_fn PyTorch's matmul shows: that of the last op of the path it takes for these ranks."""
     a, b = node.args
     ra, rb = len(a.shape), len(b.shape)
     if ra <= 2 and rb <= 2:
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}[ra, rb]
-    if ra == 2 or (ra == 3 and rb == 3 and a.shape[0] == 1 and b.shape[0] != 1):
-        # folded as (b^T a^T)^T and made contiguous: a copy, unless a size-1 dim makes the transpose contiguous
-        return "TransposeBackward0" if a.shape[-2] == 1 or b.shape[-1] == 1 else "CloneBackward0"
+    if _folded_transposed(a.shape, b.shape):
+        return "CloneBackward0"  # (b^T a^T)^T made contiguous: a copy (see matmul for the view case)
     return "UnsafeViewBackward0"  # folded into one mm / bmm, viewed back
 
 
 MATMUL = defop("matmul", _mm, grad_fn=_matmul_name, saves="cross")
+# (b^T a^T) of the folded path, before its last transpose
+MATMUL_T = defop("matmul_t", lambda a, b, dt: jnp.swapaxes(_mm(a, b, dt), -1, -2), grad_fn="UnsafeViewBackward0",
+                 saves="cross")
 MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
 BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
 MV = defop("mv", _mv, grad_fn="MvBackward0", saves="cross")
@@ -77,6 +85,13 @@ def matmul(input, other):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{_batch(sa, sb)}, {k_a}] but got: [{_batch(sa, sb)}, {k_b}]."
         )
+    if _folded_transposed(sa, sb) and (sa[-2] == 1 or sb[-1] == 1):
+        # PyTorch's (b^T a^T)^T is already contiguous here, so the result is that transpose: a view
+        from .._views import make_view
+        from .shape import TRANSPOSE
+
+        base = record(MATMUL_T, (a, b), (a.dtype.np,))
+        return make_view(base, TRANSPOSE, (base.ndim - 2, base.ndim - 1))
     return record(MATMUL, (a, b), (a.dtype.np,))
 
 

@@ -104,7 +104,8 @@ def _numerical(problem, eps):
             delta.reshape(-1)[e] = eps
             plus, minus = problem.perturbed(k, delta), problem.perturbed(k, -delta)
             rows.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
-        jac.append([np.array([r[j] for r in rows]).reshape(x.numel(), -1) for j in range(len(problem.outputs))])
+        jac.append([np.array([r[j] for r in rows]).reshape(x.numel(), problem.outputs[j].numel())
+                    for j in range(len(problem.outputs))])
     return jac
 
 
