@@ -671,3 +671,6 @@ def _setitem(x, index):
 
 del _name, _ref, _dom, _dtypes, _da, _db, _fn, _nd
 SPECS.pop(None, None)
+
+# the nn families' specs, one module each (they call spec() above)
+from . import _attention_specs, _conv_specs, _nn_specs, _rnn_specs  # noqa: E402,F401

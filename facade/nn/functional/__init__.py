@@ -2,11 +2,17 @@
 
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act
+from .attention import *  # noqa: F401,F403
+from .attention import __all__ as _attention
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers
 from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss
 from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _norm
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling
 
-__all__ = _act + _layers + _loss + _norm
+__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling

@@ -1,0 +1,3 @@
+"""max_pool, avg_pool, adaptive pooling."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Conv1d, Conv2d, ConvTranspose1d/2d."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Max, average and adaptive pooling layers."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""MultiheadAttention, TransformerEncoderLayer, TransformerEncoder."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""Op specs for convolutions and pooling (see _op_specs.py for the format)."""

@@ -1,0 +1,1 @@
+"""Op specs for recurrent layers (see _op_specs.py for the format)."""
