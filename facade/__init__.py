@@ -9,8 +9,18 @@ cached jax.jit program when it recurs), and backward replays it through jax.vjp.
 facade turns on JAX's 64-bit mode (jax_enable_x64) when imported, so float64 and int64
 tensors are real 64-bit arrays, as in PyTorch. facade always states dtypes explicitly, so
 its float32 work stays float32; other JAX code in the same process sees 64-bit defaults.
+
+It also asks XLA to round every float16 / bfloat16 result to its dtype, as PyTorch does
+(`--xla_allow_excess_precision=false`; by default XLA keeps fused half-precision chains in
+float32). XLA reads the flag when its backend starts, so it takes effect when facade is imported
+before any JAX computation has run.
 """
-import jax as _jax
+import os as _os
+
+if "xla_allow_excess_precision" not in _os.environ.get("XLA_FLAGS", ""):
+    _os.environ["XLA_FLAGS"] = (_os.environ.get("XLA_FLAGS", "") + " --xla_allow_excess_precision=false").strip()
+
+import jax as _jax  # noqa: E402
 
 _jax.config.update("jax_enable_x64", True)
 

@@ -288,7 +288,9 @@ class Tensor:
                 )
             return
         if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            # PyTorch's two checks word it differently: requires_grad_() vs the requires_grad setter
+            what = "floating point" if how == "requires_grad_" else "floating point and complex"
+            raise RuntimeError(f"only Tensors of {what} dtype can require gradients")
         self._rg = flag
 
     def requires_grad_(self, requires_grad=True):

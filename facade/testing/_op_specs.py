@@ -87,10 +87,9 @@ for _name, (_ref, _dom, _dtypes) in _UNARY.items():
 
 spec("round.decimals", method("round"), shaped(lambda draw, s: {"decimals": 2}, Domain(kinks=())),
      lambda x, decimals: np.round(x, decimals), rtol=1e-5, atol=1e-3, differentiable=False)
-_EXCESS = (("torch", "core: XLA keeps excess precision under jit: half-precision results are not rounded"),)
 spec("rsqrt.float16", method("rsqrt"), unary(POSITIVE), lambda x: 1 / np.sqrt(x), dtypes=("float16",),
-     differentiable=False, xfail=_EXCESS)
-spec("sin.bfloat16", method("sin"), unary(REAL), np.sin, dtypes=("bfloat16",), differentiable=False, xfail=_EXCESS)
+     differentiable=False)
+spec("sin.bfloat16", method("sin"), unary(REAL), np.sin, dtypes=("bfloat16",), differentiable=False)
 
 _PREDICATES = {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "signbit": np.signbit,
                "logical_not": np.logical_not}

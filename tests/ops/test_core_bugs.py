@@ -107,8 +107,6 @@ def test_modified_by_inplace_message():
     """)
 
 
-@pytest.mark.xfail(strict=True, reason="core: under jit XLA keeps excess precision, so bfloat16 / float16 results are not "
-                                       "rounded (fix: XLA_FLAGS=--xla_allow_excess_precision=false before jax loads)")
 def test_half_precision_results_are_rounded_in_compiled_replays():
     run_fresh("""
         for _ in range(3):  # the first run is op by op; the next ones are compiled

@@ -77,6 +77,8 @@ CASES = {
     "backward twice": (lambda T, a, v: _backward_twice(v.exp().sum()), A, V),
     "backward of non-scalar": (lambda T, a, v: (v * 2).backward(), A, V),
     "grad of int tensor": (lambda T, a, v: T.tensor([1, 2]).requires_grad_(), A, V),
+    "grad of int tensor (setter)": (lambda T, a, v: setattr(T.tensor([1, 2]), "requires_grad", True), A, V),
+    "int tensor created requiring grad": (lambda T, a, v: T.tensor([1, 2], requires_grad=True), A, V),
     "requires_grad of non-leaf": (lambda T, a, v: setattr(v * 2, "requires_grad", False), A, V),
     "grad without graph": (lambda T, a, v: T.autograd.grad(v.detach().sum(), v), A, V),
     "unused input": (lambda T, a, v: T.autograd.grad((v * 2).sum(), [v, a]), A, V),
@@ -91,7 +93,6 @@ CASES = {
 
 
 CORE = {  # core-engine differences (facade/_tensor.py, facade/_dispatch.py, facade/autograd/__init__.py)
-    "grad of int tensor": "core: says 'floating point and complex dtype'; PyTorch 2.13: 'floating point dtype'",
 }
 
 
