@@ -114,3 +114,7 @@ def new_generation():
 # facade.jit's state discovery: while a step is traced, TRACKING[0] is a callable told about
 # every tensor whose value is read or written (None otherwise: one check per access).
 TRACKING = [None]
+
+# While a user's autograd.Function backward runs (traced by JAX, which may differentiate it again
+# under create_graph), detach() must cut JAX's gradient as PyTorch's cuts its graph: nonzero then.
+IN_FUNCTION_BACKWARD = [0]

@@ -16,6 +16,7 @@ import numpy as np
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import LEAF, OPS
+from ._tape import IN_FUNCTION_BACKWARD as _IN_FN_BACKWARD
 from ._tape import TRACKING as _TRACKING
 from ._tape import Node, Storage
 
@@ -362,6 +363,10 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing storage and version counter, outside the graph."""
+        if _IN_FN_BACKWARD[0]:
+            from ._dispatch import record
+
+            return record(OPS["detach"], (self,), ())  # stop_gradient for the JAX trace of the backward
         if self._view is None:
             t = object.__new__(type(self) if type(self) is Tensor else Tensor)
             t._storage = self._storage

@@ -79,6 +79,25 @@ def grad_of_grad(T):
     return [g, g2]
 
 
+@scenario(expect=[False, True, False, [True, True]])
+def create_graph_gradients_require_grad_only_when_computed_from_one(T):
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    w = T.tensor([3.0, 4.0])
+    linear = T.autograd.grad((w * x).sum(), x, create_graph=True)[0]  # = w: no tensor that requires grad
+    square = T.autograd.grad((x * x).sum(), x, create_graph=True)[0]  # = 2x
+    detached = T.autograd.grad((x.detach() * x).sum(), x, create_graph=True)[0]  # = x.detach()
+    w.requires_grad_()
+    both = T.autograd.grad((w * x).sum(), [x, w], create_graph=True)
+    return [linear.requires_grad, square.requires_grad, detached.requires_grad, [g.requires_grad for g in both]]
+
+
+@scenario(expect=("raised", "RuntimeError", "element 0 of tensors does not require grad and does not have a grad_fn"))
+def second_derivative_of_a_linear_function(T):
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = T.autograd.grad((x * 3).sum(), x, create_graph=True)
+    g.sum().backward()
+
+
 @scenario(expect=[("tensor", 12.0, "float32"), ("tensor", 12.0, "float32")])
 def backward_create_graph(T):
     x = T.tensor(2.0, requires_grad=True)

@@ -196,13 +196,15 @@ class _Fused:
         self.pre_out = [n.sl for n in pre_out]
         self.leaf_targets, self.n_targets, self.old_targets = leaf_targets, n_targets, old_targets
 
-    def run(self, in_vals, floats, ints, overrides=()):
+    def run(self, in_vals, floats, ints, overrides=(), leaf_values=()):
         vals = _engine.fill_slots(self, in_vals, floats, ints)
         for impl, statics, argslots, out in self.pre:
             vals[out] = impl(*[vals[a] for a in argslots], *statics)
         for slot, value in overrides:  # create_graph: values reached through the recorded node's arguments
             vals[slot] = value
         primals = [vals[v] for _, v in self.diff]
+        for k, value in leaf_values:  # create_graph: a leaf's use takes its value from the leaf's own argument
+            primals[k] = value
         probes = [jnp.zeros(shape, dt) for shape, dt in self.probe_meta]
 
         def forward(primals, probes):
@@ -351,21 +353,45 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
     gradients depend on the leaves: differentiating them again is differentiating the vjp.
     """
     prog = _Fused(w, roots, cotangents, (), probes, (), (), leaf_targets, len(leaf_tensors), ())
-    in_pos = {s: k for k, s in enumerate(prog.in_slots)}
     leaves = [n for n, _, _ in w.diff if n.op is LEAF]
-    leaf_pos = tuple(in_pos[val] for n, own, val in w.diff if n.op is LEAF)
+    leaf_pos = tuple(k for k, (n, _, _) in enumerate(w.diff) if n.op is LEAF)  # their places among the primals
     floats = [n for n in w.scalars if not isinstance(n.value, (bool, int))]
     ints = [n for n in w.scalars if isinstance(n.value, (bool, int))]
     # incoming gradients that require grad (gradgradcheck's grad_outputs) are arguments too
     cots = [c for c in cotangents if c.requires_grad]
     cot_slots = tuple(c.sl for c in cots)
     args = tuple(w.inputs) + tuple(floats) + tuple(ints) + tuple(leaves) + tuple(cots)
-    node = Node(_RECORDED, args, (len(w.inputs), len(floats), len(ints), leaf_pos, cot_slots, prog), None, None,
-                None, True)
+    statics = (len(w.inputs), len(floats), len(ints), leaf_pos, cot_slots, prog)
+    structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
+                 tuple([n.sl for n in probes]), tuple(leaf_targets), len(leaf_tensors), cot_slots)
+    total_rg, probe_rg = _requires_grad_of_gradients(structure, args, statics)
+    node = Node(_RECORDED, args, statics, None, None, None, any(total_rg) or any(probe_rg))
     node.device = roots[0].device
-    totals = [wrap(_part(_part(node, 0, None), k, t._storage.node)) for k, t in enumerate(leaf_tensors)]
-    probe_grads = [wrap(_part(_part(node, 1, None), j, n)) for j, n in enumerate(probes)]
+    totals = [wrap(_part(_part(node, 0, None), k, t._storage.node, total_rg[k])) for k, t in enumerate(leaf_tensors)]
+    probe_grads = [wrap(_part(_part(node, 1, None), j, n, probe_rg[j])) for j, n in enumerate(probes)]
     return totals, probe_grads
+
+
+_GRADIENT_DEPENDENCE = {}  # recorded backward structure -> (requires_grad per total, per probe)
+
+
+def _requires_grad_of_gradients(structure, args, statics):
+    """Which gradients of a create_graph backward require grad: those the backward program computes
+    from a tensor that requires grad (see _dependence.py), as PyTorch's backward formulas decide."""
+    known = _GRADIENT_DEPENDENCE.get(structure)
+    if known is None:
+        from .._dispatch import _spec
+        from ._dependence import reached_outputs
+
+        differentiable = {i for i, a in enumerate(args) if a.requires_grad}
+        flags, tree = reached_outputs(lambda *xs: _recorded_impl(*xs, *statics), [_spec(a) for a in args],
+                                      differentiable)
+        totals, probes = jax.tree_util.tree_unflatten(tree, flags)[:2]
+        known = ([bool(f) for f in totals], [bool(f) for f in probes])  # a None total (no path) does not
+        if len(_GRADIENT_DEPENDENCE) > 1024:
+            _GRADIENT_DEPENDENCE.clear()
+        _GRADIENT_DEPENDENCE[structure] = known
+    return known
 
 
 def _recorded_impl(*a):
@@ -374,21 +400,21 @@ def _recorded_impl(*a):
     fl, it = a[n_in:n_in + n_f], a[n_in + n_f:n_in + n_f + n_i]
     rest = a[n_in + n_f + n_i:-6]
     leafv, cotv = rest[:len(leaf_pos)], rest[len(leaf_pos):]
-    for k, v in zip(leaf_pos, leafv):
-        ins[k] = v  # the same value, now reached through the leaf's own argument
+    # the leaves' uses read their values through the leaves' own arguments, so JAX sees how the gradients
+    # depend on the leaves; anything reading the same value outside the graph (a detach()ed alias) does not
     return prog.run(ins, jnp.stack([jnp.asarray(x, jnp.float64) for x in fl]) if fl else jnp.zeros((0,)),
                     jnp.stack([jnp.asarray(x, jnp.int64) for x in it]) if it else jnp.zeros((0,), jnp.int64),
-                    overrides=tuple(zip(cot_slots, cotv)))
+                    overrides=tuple(zip(cot_slots, cotv)), leaf_values=tuple(zip(leaf_pos, leafv)))
 
 
 _RECORDED = defop("backward_graph", _recorded_impl, grad_fn="BackwardBackward", saves=False, nout=None)
 
 
-def _part(node, i, like):
+def _part(node, i, like, requires_grad=None):
     from .._ops.table import GETITEM
 
     n = Node(GETITEM, (node,), (i,), None, like.shape if like is not None else None,
-             like.dtype if like is not None else None, node.requires_grad)
+             like.dtype if like is not None else None, node.requires_grad if requires_grad is None else requires_grad)
     n.device = node.device
     n.depth = node.depth + 1
     return n

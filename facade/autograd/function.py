@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from .._dispatch import record
 from .._grad_mode import no_grad
 from .._ops.table import defop
+from .._tape import IN_FUNCTION_BACKWARD
 
 
 class FunctionCtx:
@@ -96,7 +97,11 @@ class _Call:
             ctx.__dict__.update(self.attrs)
             ctx.needs_input_grad = self.needs_input_grad
             ctx._saved = tuple(wrap_value(s) if s is not None else None for s in saved)
-            grads = self.cls.backward(ctx, *[wrap_value(c) for c in cts])
+            IN_FUNCTION_BACKWARD[0] += 1
+            try:
+                grads = self.cls.backward(ctx, *[wrap_value(c) for c in cts])
+            finally:
+                IN_FUNCTION_BACKWARD[0] -= 1
             grads = grads if isinstance(grads, tuple) else (grads,)
             tensor_grads = [g for g, (is_t, _) in zip(grads, self.layout) if is_t]
             n_in = len(zeros)

@@ -58,8 +58,6 @@ def test_inplace_write_through_a_view_of_a_new_tensor():
     """)
 
 
-@pytest.mark.xfail(strict=True, reason="core: detach() inside a custom Function's backward does not stop gradients "
-                                       "under create_graph (the DETACH op is an identity under JAX)")
 def test_detach_inside_function_backward_under_create_graph():
     run_fresh("""
         class FirstOrderOnly(torch.autograd.Function):
