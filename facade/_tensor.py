@@ -205,6 +205,27 @@ class Tensor:
     def element_size(self):
         return self.dtype.itemsize
 
+    def _layout(self):
+        """(strides, storage offset) in elements, as PyTorch's strided layout gives them."""
+        from ._strides import contiguous_strides, layout
+
+        shape = tuple(self._node().shape)
+        if self._view is None:
+            return contiguous_strides(shape), 0
+        root, chain, _ = self._view
+        return layout(tuple(root.shape), chain, shape)
+
+    def stride(self, dim=None):
+        strides = self._layout()[0]
+        if dim is None:
+            return strides
+        from ._ops.frontend import wrap_dim
+
+        return strides[wrap_dim(dim, len(strides))]
+
+    def storage_offset(self):
+        return self._layout()[1]
+
     @property
     def itemsize(self):
         return self.dtype.itemsize
