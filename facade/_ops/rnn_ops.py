@@ -128,9 +128,9 @@ LSTM_LAYER = _op("lstm_layer", _lstm_layer, 8, grad_fn="StackBackward0", nout=3,
 MKLDNN_LSTM_LAYER = _op("mkldnn_rnn_layer", _lstm_layer, 8, grad_fn="MkldnnRnnLayerBackward0", nout=3, saves=True)
 
 # PyTorch's RNN / GRU return output.transpose_(0, 1) for batch_first: an in-place transpose of a
-# tensor the user never sees, so here a view of it with the in-place op's grad_fn name
-TRANSPOSE_ = defop("rnn_transpose_", lambda x: jnp.swapaxes(x, 0, 1), grad_fn="TransposeBackward1", saves=False,
-                   view=True)
+# tensor the user never sees. Here a new tensor (not a view: an in-place write into it is a plain
+# MulBackward0 etc., as PyTorch's) with the in-place op's name. Unlike PyTorch's, it is contiguous.
+TRANSPOSE_ = defop("rnn_transpose_", lambda x: jnp.swapaxes(x, 0, 1), grad_fn="TransposeBackward1", saves=False)
 
 
 # ---- cells -------------------------------------------------------------------------------
@@ -253,9 +253,7 @@ def rnn_layers(mode, x, hx, weights, num_layers, bidirectional, has_bias, proj_s
         if lstm:
             output = _shape.transpose(output, 0, 1)
         else:
-            from .._views import make_view
-
-            output = make_view(output, TRANSPOSE_, ())
+            output = record(TRANSPOSE_, (output,), ())
             output._vc[0] += 1  # PyTorch's transpose_ is an in-place op: it bumps the version
     h_n = _shape.stack(hs, 0)
     return (output, (h_n, _shape.stack(cs, 0))) if lstm else (output, h_n)
