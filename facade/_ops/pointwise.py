@@ -602,3 +602,6 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 @export("allclose")
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+from . import pointwise_more  # noqa: E402,F401 - more elementwise ops (logit, sinc, shifts, ...)

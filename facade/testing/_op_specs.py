@@ -672,4 +672,4 @@ del _name, _ref, _dom, _dtypes, _da, _db, _fn, _nd
 SPECS.pop(None, None)
 
 # the nn families' specs, one module each (they call spec() above)
-from . import _attention_specs, _conv_specs, _nn_specs, _rnn_specs  # noqa: E402,F401
+from . import _attention_specs, _conv_specs, _core_specs_more, _nn_specs, _rnn_specs  # noqa: E402,F401
