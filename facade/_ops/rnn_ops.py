@@ -1,26 +1,30 @@
 """Ops for the recurrent layers of torch.nn: RNN (tanh / relu), LSTM (with projections), GRU and their cells.
 
-One fused op per layer and direction: its JAX implementation runs the whole recurrence with
-`lax.scan`, so a layer is one tape entry however long the sequence, and JAX differentiates it
-(no derivative is written here). Around those ops the drivers below assemble what PyTorch's
-CPU kernels return, with the same structure and grad_fn names:
+A whole stack of layers (every layer, both directions, dropout between layers) is one fused op:
+its JAX implementation runs each recurrence with `lax.scan`, so a module call is one tape entry
+however long the sequence and however many layers, compiled once per configuration, and JAX
+differentiates it (no derivative is written here). Around that op the driver below assembles
+what PyTorch's CPU kernels return, with the grad_fn names they show:
 
-- RNN / GRU (and LSTM outside the oneDNN path: float64, projections): each layer-direction's
-  output sequence is a stack of its steps (StackBackward0); a bidirectional layer concatenates
-  its two directions (CatBackward0); h_n / c_n stack every layer-direction's last state
-  (StackBackward0); batch_first transposes the output back (TransposeBackward1: PyTorch
-  transposes RNN / GRU outputs in place, which also bumps their version; TransposeBackward0 for
-  LSTM); an unbatched input's results are squeezed (SqueezeBackward1).
-- float32 LSTM without projections runs, in PyTorch, on oneDNN: each layer-direction is one
-  mkldnn_rnn_layer (MkldnnRnnLayerBackward0), which saves its outputs as well as its inputs,
-  so writing into the output in place before backward raises there.
+- RNN / GRU (and LSTM outside the oneDNN path: float64, projections): the output sequence is a
+  stack of steps and h_n / c_n stacks of the layers' last states (StackBackward0: the op's
+  name); a bidirectional output concatenates the two directions (CatBackward0); batch_first
+  transposes the output back (TransposeBackward1: PyTorch transposes RNN / GRU outputs in
+  place, which also bumps their version; TransposeBackward0 for LSTM); an unbatched input's
+  results are squeezed (SqueezeBackward1, in facade/nn/modules/rnn.py).
+- float32 LSTM without projections runs, in PyTorch, on oneDNN: each layer is one
+  mkldnn_rnn_layer (MkldnnRnnLayerBackward0), which saves its outputs as well as its inputs, so
+  writing into the output in place before backward raises there; h_n / c_n stay stacks.
 - cells: RNNCell ends in tanh / relu (TanhBackward0 / ReluBackward0, both saving their
   output), GRUCell in an add (AddBackward0), LSTMCell returns h = o * tanh(c) (MulBackward0) and
   c = f * c0 + i * g (AddBackward0): its op returns c and the output gate, the last product is
   recorded as facade ops.
 
-Dropout between layers is F.dropout (facade's RNG). PyTorch's errors are raised in the drivers
-and in facade/nn/modules/rnn.py before anything is recorded.
+Only the names are PyTorch's: facade's graph behind them is the one fused op (output and h_n
+share its grad_fn object, next_functions lead to the inputs and weights). Dropout between
+layers draws its masks inside the op from a key of facade's generator, as F.dropout does.
+PyTorch's errors are raised in the drivers and in facade/nn/modules/rnn.py before anything is
+recorded.
 """
 
 import jax
@@ -29,6 +33,7 @@ from jax import lax
 
 from .._dispatch import record
 from .frontend import cast, type_name
+from .nn_ops import _key
 from .table import defop
 
 _HI = lax.Precision.HIGHEST  # PyTorch does not use TF32 for float32 matmuls on CPU
@@ -48,11 +53,6 @@ def _mm(a, w):
 def _affine(a, w, b, has_bias):
     y = _mm(a, w)
     return y + b if has_bias else y
-
-
-def _state(h, has, index, shape, dt):
-    """The initial state of one layer-direction: h[index] of the given states, or zeros."""
-    return cast(h, dt)[index] if has else jnp.zeros(shape, dt)
 
 
 def _relu(x):
@@ -76,56 +76,108 @@ def _lstm_step(gates, c):
     return c, jax.nn.sigmoid(o)
 
 
-# ---- one layer, one direction ------------------------------------------------------------
-def _rnn_layer(x, h0, w_ih, w_hh, b_ih, b_hh, mode, index, has_h0, has_bias, reverse, dt):
-    """One direction of one RNN / GRU layer over a time-major sequence x (T, B, I):
-    (outputs (T, B, H), last state (B, H)). mode: "tanh", "relu" or "gru"."""
-    x, w_ih, w_hh = cast(x, dt), cast(w_ih, dt), cast(w_hh, dt)
-    b_ih, b_hh = (cast(b_ih, dt), cast(b_hh, dt)) if has_bias else (None, None)
-    h = _state(h0, has_h0, index, (x.shape[1], w_hh.shape[1]), dt)
-    gi = _affine(x, w_ih, b_ih, has_bias)  # every step's input term at once
-
-    def step(h, g):
-        gh = _affine(h, w_hh, b_hh, has_bias)
-        if mode == "gru":
-            h = _gru_step(g, gh, h)
-        elif mode == "tanh":
-            h = jnp.tanh(g + gh)
-        else:
-            h = _relu(g + gh)
-        return h, h
-
-    hy, out = lax.scan(step, h, gi, reverse=reverse)
-    return out, hy
-
-
-def _lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, index, has_h0, has_bias, has_proj, reverse, dt):
-    """One direction of one LSTM layer: (outputs (T, B, P), last h (B, P), last c (B, H)); P is
-    the projection size (H without projections: h = o * tanh(c), projected by w_hr if given)."""
-    x, w_ih, w_hh = cast(x, dt), cast(w_ih, dt), cast(w_hh, dt)
-    b_ih, b_hh = (cast(b_ih, dt), cast(b_hh, dt)) if has_bias else (None, None)
-    w_hr = cast(w_hr, dt) if has_proj else None
-    batch, hidden = x.shape[1], w_hh.shape[0] // 4
-    h = _state(h0, has_h0, index, (batch, w_hh.shape[1]), dt)
-    c = _state(c0, has_h0, index, (batch, hidden), dt)
-    gi = _affine(x, w_ih, b_ih, has_bias)
+# ---- a whole stack of layers -------------------------------------------------------------
+def _direction(mode, seq, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """One direction of one layer over a time-major sequence: (outputs, last h, last c)."""
+    has_bias = b_ih is not None
+    gi = _affine(seq, w_ih, b_ih, has_bias)  # every step's input term at once
 
     def step(carry, g):
         h, c = carry
-        c, o = _lstm_step(g + _affine(h, w_hh, b_hh, has_bias), c)
-        h = o * jnp.tanh(c)
-        if has_proj:
-            h = _mm(h, w_hr)
+        gh = _affine(h, w_hh, b_hh, has_bias)
+        if mode == "LSTM":
+            c, o = _lstm_step(g + gh, c)
+            h = o * jnp.tanh(c)
+            if w_hr is not None:
+                h = _mm(h, w_hr)
+        elif mode == "GRU":
+            h = _gru_step(g, gh, h)
+        elif mode == "RNN_TANH":
+            h = jnp.tanh(g + gh)
+        else:
+            h = _relu(g + gh)
         return (h, c), h
 
-    (hy, cy), out = lax.scan(step, (h, c), gi, reverse=reverse)
-    return out, hy, cy
+    (h, c), out = lax.scan(step, (h, c), gi, reverse=reverse)
+    return out, h, c
 
 
-RNN_LAYER = _op("rnn_layer", _rnn_layer, 6, grad_fn="StackBackward0", nout=2, saves="in")
-LSTM_LAYER = _op("lstm_layer", _lstm_layer, 8, grad_fn="StackBackward0", nout=3, saves="in")
-# the same computation as PyTorch's oneDNN kernel names it; it saves its outputs too
-MKLDNN_LSTM_LAYER = _op("mkldnn_rnn_layer", _lstm_layer, 8, grad_fn="MkldnnRnnLayerBackward0", nout=3, saves=True)
+def _between_layers(seq, key, layer, p):
+    """Dropout of a layer's output on its way up (as F.dropout: Bernoulli(1 - p) mask, scaled)."""
+    if p == 1.0:
+        return seq * jnp.zeros((), seq.dtype)
+    keep = jax.random.bernoulli(jax.random.fold_in(_key(key), layer), 1.0 - p, seq.shape)
+    return seq * jnp.where(keep, jnp.ones((), seq.dtype) / jnp.asarray(1.0 - p, seq.dtype), jnp.zeros((), seq.dtype))
+
+
+_NSTATIC = 9
+
+
+def _stack(*args):
+    """The whole stack (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm on a 3-D input).
+
+    Arrays: x (T, B, I), or (B, T, I) when batch_first; h0 and c0 (layers * dirs, B, .) or 0
+    when not given (c0 always 0 but for LSTM); the dropout key (0 when there is no dropout);
+    then per layer and direction w_ih, w_hh, (b_ih, b_hh), (w_hr). Statics: mode, layers,
+    dirs, has_h0, has_bias, proj, p (dropout between layers, 0 for none), batch_first, dt.
+
+    Returns the last layer's forward and backward outputs (time-major; the backward one empty
+    when unidirectional), h_n and, for LSTM, c_n.
+    """
+    mode, layers, dirs, has_h0, has_bias, proj, p, batch_first, dt = args[-_NSTATIC:]
+    x, h0, c0, key = args[:4]
+    weights = args[4:-_NSTATIC]
+    lstm = mode == "LSTM"
+    seq = cast(x, dt)
+    if batch_first:
+        seq = jnp.swapaxes(seq, 0, 1)
+    batch = seq.shape[1]
+    per = len(weights) // (layers * dirs)
+    hs, cs = [], []
+    for layer in range(layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            w = [cast(a, dt) for a in weights[k * per:(k + 1) * per]]
+            b_ih, b_hh = (w[2], w[3]) if has_bias else (None, None)
+            w_hr = w[-1] if proj else None
+            h = cast(h0, dt)[k] if has_h0 else jnp.zeros((batch, w[1].shape[1]), dt)
+            c = None
+            if lstm:
+                c = cast(c0, dt)[k] if has_h0 else jnp.zeros((batch, w[1].shape[0] // 4), dt)
+            out, h, c = _direction(mode, seq, h, c, w[0], w[1], b_ih, b_hh, w_hr, d == 1)
+            outs.append(out)
+            hs.append(h)
+            cs.append(c)
+        seq = outs[0] if dirs == 1 else jnp.concatenate(outs, axis=-1)
+        if p and layer < layers - 1:
+            seq = _between_layers(seq, key, layer, p)
+    backward = outs[1] if dirs == 2 else jnp.zeros((0,), dt)
+    if lstm:
+        return outs[0], backward, jnp.stack(hs), jnp.stack(cs)
+    return outs[0], backward, jnp.stack(hs)
+
+
+_JITTED = {}
+
+
+def _stack_jitted(*args):
+    """_stack compiled as one XLA computation per argument count (the statics last), as _op does
+    for fixed arities: eager replays and backward passes run it compiled, not primitive by primitive."""
+    n = len(args)
+    fn = _JITTED.get(n)
+    if fn is None:
+        fn = _JITTED[n] = jax.jit(_stack, static_argnums=tuple(range(n - _NSTATIC, n)))
+    return fn(*args)
+
+
+# RNN / GRU (and LSTM outside the oneDNN path): PyTorch's layer output and h_n are stacks of steps / states
+RNN_STACK = defop("rnn_layers", _stack_jitted, grad_fn="StackBackward0", nout=3, saves="in")
+LSTM_STACK = defop("lstm_layers", _stack_jitted, grad_fn="StackBackward0", nout=4, saves="in")
+# float32 LSTM without projections: PyTorch's oneDNN layers (MkldnnRnnLayerBackward0), which save their
+# outputs too; its h_n / c_n are stacks of the layers' states (the copy below carries that name)
+MKLDNN_LSTM_STACK = defop("mkldnn_lstm_layers", _stack_jitted, grad_fn="MkldnnRnnLayerBackward0", nout=4, saves=True)
+STATES = defop("rnn_stacked_states", lambda h: h + jnp.zeros((), h.dtype), grad_fn="StackBackward0", saves=False)
 
 # PyTorch's RNN / GRU return output.transpose_(0, 1) for batch_first: an in-place transpose of a
 # tensor the user never sees. Here a new tensor (not a view: an in-place write into it is a plain
@@ -205,58 +257,43 @@ def _check_states(mode, x, hx, proj_size):
 
 
 def rnn_layers(mode, x, hx, weights, num_layers, bidirectional, has_bias, proj_size, dropout, training, batch_first):
-    """Run a stack of recurrent layers (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm).
+    """Run a stack of recurrent layers (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm): one fused op.
 
     mode: "RNN_TANH", "RNN_RELU", "GRU" or "LSTM"; x: a 3-D input (time-major, or batch-major
     when batch_first); hx: None, the initial h (num_layers * directions, B, H), or (h, c) for
-    LSTM; weights: per layer and direction (w_ih, w_hh, b_ih, b_hh, w_hr), missing ones None.
-    Returns (output, h_n) or (output, (h_n, c_n)).
+    LSTM; weights: the flat parameter list in PyTorch's order. Returns (output, h_n) or
+    (output, (h_n, c_n)).
     """
     from . import shape as _shape
 
-    if x.shape[0 if not batch_first else 1] == 0:
+    if x.shape[1 if batch_first else 0] == 0:
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     _check_states(mode, x, hx, proj_size)
     dirs = 2 if bidirectional else 1
-    dt = x.dtype.np
-    seq = _shape.transpose(x, 0, 1) if batch_first else x
     lstm = mode == "LSTM"
-    op = (MKLDNN_LSTM_LAYER if _uses_mkldnn(x, proj_size) else LSTM_LAYER) if lstm else RNN_LAYER
-    kind = {"RNN_TANH": "tanh", "RNN_RELU": "relu", "GRU": "gru"}.get(mode)
-    has_h0 = hx is not None
-    if lstm:
-        h0, c0 = (hx if has_h0 else (0, 0))
-    else:
-        h0 = hx if has_h0 else 0
-    hs, cs = [], []
-    for layer in range(num_layers):
-        outs = []
-        for d in range(dirs):
-            index = layer * dirs + d
-            w_ih, w_hh, b_ih, b_hh, w_hr = weights[index]
-            if lstm:
-                args = (seq, h0, c0, w_ih, w_hh, _or_zero(b_ih), _or_zero(b_hh), _or_zero(w_hr))
-                out, h, c = record(op, args, (index, has_h0, has_bias, bool(proj_size), d == 1, dt))
-                cs.append(c)
-            else:
-                args = (seq, h0, w_ih, w_hh, _or_zero(b_ih), _or_zero(b_hh))
-                out, h = record(op, args, (kind, index, has_h0, has_bias, d == 1, dt))
-            outs.append(out)
-            hs.append(h)
-        seq = outs[0] if dirs == 1 else _shape.cat(outs, 2)
-        if dropout and training and layer < num_layers - 1:
-            from ..nn import functional as F
+    mkldnn = lstm and _uses_mkldnn(x, proj_size)
+    op = (MKLDNN_LSTM_STACK if mkldnn else LSTM_STACK) if lstm else RNN_STACK
+    h0, c0 = (hx if lstm else (hx, None)) if hx is not None else (None, None)
+    p = float(dropout) if training and num_layers > 1 else 0.0
+    from .nn_ops import key_tensor
 
-            seq = F.dropout(seq, dropout, True)
-    output = seq
+    key = key_tensor() if p else 0
+    statics = (mode, num_layers, dirs, hx is not None, bool(has_bias), int(proj_size), p, bool(batch_first),
+               x.dtype.np)
+    outs = record(op, (x, _or_zero(h0), _or_zero(c0), key, *weights), statics)
+    output = outs[0] if dirs == 1 else _shape.cat(outs[:2], 2)
     if batch_first:
         if lstm:
             output = _shape.transpose(output, 0, 1)
         else:
             output = record(TRANSPOSE_, (output,), ())
             output._vc[0] += 1  # PyTorch's transpose_ is an in-place op: it bumps the version
-    h_n = _shape.stack(hs, 0)
-    return (output, (h_n, _shape.stack(cs, 0))) if lstm else (output, h_n)
+    if not lstm:
+        return output, outs[2]
+    h_n, c_n = outs[2:]
+    if mkldnn:
+        h_n, c_n = record(STATES, (h_n,), ()), record(STATES, (c_n,), ())
+    return output, (h_n, c_n)
 
 
 def _cell_checks(x, hx, input_size, hidden_size):

@@ -157,16 +157,8 @@ class RNNBase(Module):
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
 
-    def _layer_weights(self):
-        """Per layer and direction: (w_ih, w_hh, b_ih, b_hh, w_hr), missing ones None."""
-        out = []
-        for names in self._all_weights:
-            params = dict(zip((n.split("_l")[0] for n in names), (getattr(self, n) for n in names)))
-            out.append(tuple(params.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")))
-        return out
-
     def _run(self, input, hx):
-        return rnn_ops.rnn_layers(self.mode, input, hx, self._layer_weights(), self.num_layers, self.bidirectional,
+        return rnn_ops.rnn_layers(self.mode, input, hx, self._flat_weights, self.num_layers, self.bidirectional,
                                   self.bias, self.proj_size, self.dropout, self.training, self.batch_first)
 
     def _packed(self, input):
