@@ -163,6 +163,11 @@ def _spatial(x, nd):
     return x.shape[x.ndim - nd:]
 
 
+def _opmath(x):
+    """x in the dtype PyTorch's kernels accumulate in (float32 for half precision)."""
+    return x.astype(jnp.float32) if x.dtype in (jnp.float16, jnp.bfloat16) else x
+
+
 # ---- max / avg pooling -----------------------------------------------------------------
 def _max_pool(x, kernel, stride, padding, dilation, out):
     """Max pooling over the last len(kernel) dims (out: the output sizes, from the frontend)."""
@@ -185,15 +190,15 @@ def _avg_pool(x, kernel, stride, padding, out, ceil_mode, count_include_pad, div
     sizes = _spatial(x, nd)
     windows = [_regular_windows(n, k, s, p, 1, o) for n, k, s, p, o in zip(sizes, kernel, stride, padding, out)]
     valid, _ = _window_masks(sizes, windows)
-    total = _window_sum(_sliced_windows(x, kernel, stride, padding, (1,) * nd, out), valid)
+    total = _window_sum(_sliced_windows(_opmath(x), kernel, stride, padding, (1,) * nd, out), valid)
     if divisor_override is not None:
-        return _divide(total, divisor_override)
+        return _divide(total, divisor_override).astype(x.dtype)
     divisor = np.ones((), np.int64)
     for i, (n, k, s, p, o) in enumerate(zip(sizes, kernel, stride, padding, out)):
         shape = [1] * nd
         shape[i] = o
         divisor = divisor * _avg_divisor(n, k, s, p, o, count_include_pad).reshape(shape)
-    return _divide(total, divisor)
+    return _divide(total, divisor).astype(x.dtype)
 
 
 def _nd_name(template):
@@ -209,13 +214,13 @@ def _adaptive_avg_pool(x, out):
     nd = len(out)
     sizes = _spatial(x, nd)
     windows = [_adaptive_windows(n, o) for n, o in zip(sizes, out)]
-    total = _window_sum(_gather_windows(x, windows), _window_masks(sizes, windows)[0])
+    total = _window_sum(_gather_windows(_opmath(x), windows), _window_masks(sizes, windows)[0])
     # PyTorch divides the window sum by each window side in turn
     for i, ((pos, ok), o) in enumerate(zip(windows, out)):
         shape = [1] * nd
         shape[i] = o
         total = _divide(total, ok.sum(axis=1).reshape(shape))
-    return total
+    return total.astype(x.dtype)
 
 
 def _adaptive_max_pool(x, out):
