@@ -238,7 +238,6 @@ MHA_CASES = [
     ("self", True, True, True, False, True, "float32"),
     ("kv", False, True, False, True, False, "float64"),
     ("separate", True, False, True, True, True, "float64"),
-    ("self", False, False, False, True, True, "float64"),
 ]
 
 
@@ -264,7 +263,7 @@ def test_mha_matches_torch(self_attention, batch_first, batched, need_weights, a
     compare_modules(tm, fm, call, arrays, seed=seed, scale=10.0)
 
 
-@settings(deadline=None, max_examples=6)
+@settings(deadline=None, max_examples=4)
 @given(seed=st.integers(0, 2**16), low=st.sampled_from([-1.0, -4.0]))
 def test_mha_values_vary(seed, low):
     """One layer, many inputs (one structure: after its first run, facade replays one compiled program)."""
@@ -315,10 +314,7 @@ def test_mha_fully_masked_rows():
                         [data(0, (L, N, E), "float64")], masks=[kpm], grad=False)
 
 
-@pytest.mark.parametrize("options", [
-    {"add_bias_kv": True}, {"add_zero_attn": True}, {"add_bias_kv": True, "add_zero_attn": True},
-    {"kdim": 3, "vdim": 5}, {"kdim": 3, "vdim": 5, "bias": False}, {"dropout": 0.0, "bias": False},
-])
+@pytest.mark.parametrize("options", [{"add_bias_kv": True, "add_zero_attn": True}, {"kdim": 3, "vdim": 5, "bias": False}])
 def test_mha_options(options):
     E, H, L, S, N = 8, 2, 4, 3, 2
     tm, fm = _mha_pair(embed_dim=E, num_heads=H, **options)
