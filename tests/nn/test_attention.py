@@ -139,6 +139,13 @@ def test_sdpa_flash_causal_with_negative_scale_is_nan():
     assert np.isnan(t[0].numpy()).any()
 
 
+@pytest.mark.parametrize("shapes", [((2, 2, 4, 4), (2, 2, 0, 4), (2, 2, 0, 2)), ((2, 0, 4), (2, 3, 4), (2, 3, 4))])
+def test_sdpa_empty_inputs(shapes):
+    """PyTorch returns zeros (AddBackward0), with zero gradients for every input."""
+    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v)  # noqa: E731
+    compare(f(torch), f(facade), [data(i, s, "float64") for i, s in enumerate(shapes)])
+
+
 def test_sdpa_transposed_input_leaves_the_flash_kernel():
     """PyTorch's flash kernel needs a last dimension of stride 1."""
     q = data(0, (2, 2, 4, 4), "float64")

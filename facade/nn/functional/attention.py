@@ -17,6 +17,8 @@ transposed view: so does facade, from Tensor.stride().)
 import math
 import warnings
 
+import numpy as np
+
 from ... import _creation, _dtype, _grad_mode
 from ..._dispatch import record
 from ..._ops import attention_ops as ops
@@ -169,6 +171,12 @@ def scaled_dot_product_attention(
     query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
 ):
     _validate_sdpa_input(query, key, value, attn_mask)
+    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+        # PyTorch's answer for empty inputs: zeros, connected to every input by a zero gradient
+        _check_batch_broadcast(query, key)
+        batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]), tuple(value.shape[:-2]))
+        zeros = _creation.zeros(tuple(batch) + (query.shape[-2], value.shape[-1]), dtype=query.dtype)
+        return zeros + (query.sum() + key.sum() + value.sum()) * 0.0
     if _use_flash(query, key, value, attn_mask, dropout_p, enable_gqa):
         if dropout_p != 0.0:
             raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not support dropout > 0")

@@ -18,6 +18,7 @@ from ... import _creation
 from .. import functional as F
 from .. import init
 from ..functional import attention as FA
+from ..functional._common import host_values
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention, NonDynamicallyQuantizableLinear, grad_needed
 from .container import ModuleList
@@ -205,8 +206,8 @@ class TransformerEncoder(Module):
 
     def _nested_lengths(self, src, mask, key_padding_mask):
         """PyTorch's condition for running the layers on nested tensors (eval, batched, a key padding
-        mask and no other mask, no gradient needed); where it holds, the boolean (batch, seq)
-        positions the nested tensors keep, else None."""
+        mask and no other mask, no gradient needed); where it holds, the (batch, seq) bool tensor of
+        the positions the nested tensors keep, else None."""
         first = self.layers[0]
         if not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3:
             return None
@@ -214,12 +215,14 @@ class TransformerEncoder(Module):
             return None
         if isinstance(first, TransformerEncoderLayer) and grad_needed(src, *_layer_tensors(first)):
             return None
-        valid = np.asarray(key_padding_mask.logical_not().numpy())
-        aligned = bool(np.all(valid[:, 1:] <= valid[:, :-1]))  # every row: kept positions first
-        if getattr(self, "mask_check", True) and not aligned:
-            return None
-        lengths = valid.sum(axis=1)
-        return np.arange(valid.shape[1])[None, :] < lengths[:, None]
+        valid = key_padding_mask.logical_not()
+        if getattr(self, "mask_check", True):
+            host = host_values(valid)  # (None inside a facade.jit trace: the mask is taken as left aligned)
+            if host is not None and not np.all(host[:, 1:] <= host[:, :-1]):  # kept positions first, every row
+                return None
+        # the nested tensors keep the first (number of unpadded positions) of each sequence
+        lengths = valid.sum(1)
+        return _creation.arange(valid.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = FA._canonical_mask(
@@ -235,7 +238,7 @@ class TransformerEncoder(Module):
         if kept is not None:
             # PyTorch drops the padded positions (nested tensors) and pads the result with 0: the
             # kept positions attend to each other only, through the fused layer kernel
-            dropped = _creation.tensor(~kept)
+            dropped = kept.logical_not()
             padding = _creation.zeros(tuple(dropped.shape), dtype=src.dtype).masked_fill_(dropped, float("-inf"))
             for mod in self.layers:
                 output = mod._fast_forward(output, None, padding)
