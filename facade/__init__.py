@@ -98,7 +98,7 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile's name
 def __getattr__(name):
     import importlib
 
-    if name in ("nn", "optim", "utils", "testing", "jit", "func"):
+    if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         from . import serialization

@@ -192,3 +192,6 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return record(EINSUM, operands, (equation, promote(*operands).np))
+
+
+from . import linalg_decomp, linalg_products  # noqa: E402,F401 - torch.linalg and the other matrix functions
