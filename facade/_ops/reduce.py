@@ -128,14 +128,27 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return record(STD, (input,), _var_args(input, dim, unbiased, keepdim, correction))
 
 
+def _var_mean(x, dims, c, keep):
+    return _var(x, dims, c, keep), _plus_zero(jnp.mean(x, axis=dims, keepdims=keep))
+
+
+def _std_mean(x, dims, c, keep):
+    v, m = _var_mean(x, dims, c, keep)
+    return _safe_sqrt(v), m
+
+
+VAR_MEAN = defop("var_mean", _var_mean, grad_fn="VarMeanBackward0", nout=2, saves="in")
+STD_MEAN = defop("std_mean", _std_mean, grad_fn="StdMeanBackward0", nout=2)
+
+
 @export("var_mean", method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return record(VAR_MEAN, (input,), _var_args(input, dim, unbiased, keepdim, correction))
 
 
 @export("std_mean", method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return record(STD_MEAN, (input,), _var_args(input, dim, unbiased, keepdim, correction))
 
 
 # ---- max / min -------------------------------------------------------------------------
@@ -254,9 +267,23 @@ def amin(input, dim=(), keepdim=False):
     return record(AMIN, (input,), (_dims(input, dim), bool(keepdim)))
 
 
+AMINMAX = defop("aminmax", lambda x, d, k: (jnp.min(x, axis=d, keepdims=k), jnp.max(x, axis=d, keepdims=k)),
+                 grad_fn="AminmaxBackward0", nout=2)
+
+
 @export("aminmax")
 def aminmax(input, *, dim=None, keepdim=False):
-    return RETURN_TYPES["aminmax"](amin(input, () if dim is None else dim, keepdim), amax(input, () if dim is None else dim, keepdim))
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        dims = None if input.ndim else ()
+    else:
+        d = wrap_dim(dim, input.ndim)
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {d} to have non-zero size.")
+        dims = (d,) if input.ndim else ()
+    return RETURN_TYPES["aminmax"](*record(AMINMAX, (input,), (dims, bool(keepdim))))
 
 
 @export("argmax")
@@ -381,3 +408,6 @@ def cumprod(input, dim, *, dtype=None):
 @export("logcumsumexp")
 def logcumsumexp(input, dim):
     return record(LOGCUMSUMEXP, (input,), (wrap_dim(dim, input.ndim),))
+
+
+from . import scans  # noqa: E402,F401 - cummax, mode, quantile, bincount, diff, trapezoid, ...
