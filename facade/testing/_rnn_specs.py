@@ -134,7 +134,8 @@ def _run(T, module, x, tensors, kind, has_h0):
 
 def _call_layer(kind):
     def call(T, x, *tensors, hidden, layers, bidirectional, bias, batch_first, has_h0, proj=0, nonlinearity="tanh"):
-        kw = dict(num_layers=layers, bias=bias, batch_first=batch_first, bidirectional=bidirectional, dtype=x.dtype)
+        kw = {"num_layers": layers, "bias": bias, "batch_first": batch_first, "bidirectional": bidirectional,
+              "dtype": x.dtype}
         if kind == "RNN":
             kw["nonlinearity"] = nonlinearity
         if proj:
@@ -147,7 +148,7 @@ def _call_layer(kind):
 
 def _call_cell(kind):
     def call(T, x, *tensors, hidden, bias, has_h0, nonlinearity="tanh"):
-        kw = dict(bias=bias, dtype=x.dtype)
+        kw = {"bias": bias, "dtype": x.dtype}
         if kind == "RNN":
             kw["nonlinearity"] = nonlinearity
         module = getattr(T.nn, kind + "Cell")(x.shape[-1], hidden, **kw)

@@ -18,7 +18,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from nn_compare import TOL, copy_weights, data, grad_fn_name, raises_like, torch
 
 import facade
@@ -161,7 +160,7 @@ def test_cell_matches_torch(kind, kwargs, batched, with_h0, dtype):
 
 def test_empty_batch():
     for kind in ("RNN", "GRU", "LSTM"):
-        t_out, f_out = compare(kind, (3, 4), {}, (2, 0, 3), dtype="float64")
+        _t_out, f_out = compare(kind, (3, 4), {}, (2, 0, 3), dtype="float64")
         assert tuple(f_out[0].shape) == (2, 0, 4)
 
 
