@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from nn_compare import assert_close, copy_weights, data, grad_fn_name, raises_like, to_facade, to_torch, torch
 
 import facade
@@ -113,7 +112,7 @@ def test_sdpa_mask_shapes(mask_shape):
     qs, ks, vs = SDPA_SHAPES["4d"]
     arrays = [data(0, qs, "float64"), data(1, ks, "float64"), data(2, vs, "float64")]
     m = data(3, mask_shape, "float64")
-    f = lambda T: lambda q, k, v, m: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
+    f = lambda T: lambda q, k, v, m: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m)
     compare(f(torch), f(facade), arrays, masks=(m,))
 
 
@@ -123,7 +122,7 @@ def test_sdpa_mask_shapes(mask_shape):
 ])
 def test_sdpa_grouped_query_attention(shapes):
     arrays = [data(i, s, "float64") for i, s in enumerate(shapes)]
-    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)  # noqa: E731
+    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
     compare(f(torch), f(facade), arrays)
 
 
@@ -142,7 +141,7 @@ def test_sdpa_flash_causal_with_negative_scale_is_nan():
 @pytest.mark.parametrize("shapes", [((2, 2, 4, 4), (2, 2, 0, 4), (2, 2, 0, 2)), ((2, 0, 4), (2, 3, 4), (2, 3, 4))])
 def test_sdpa_empty_inputs(shapes):
     """PyTorch returns zeros (AddBackward0), with zero gradients for every input."""
-    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v)  # noqa: E731
+    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v)
     compare(f(torch), f(facade), [data(i, s, "float64") for i, s in enumerate(shapes)])
 
 
@@ -169,7 +168,7 @@ def test_sdpa_saves_its_output_and_inputs():
 def test_sdpa_without_grad_and_half_precision():
     qs, ks, vs = SDPA_SHAPES["4d"]
     arrays = [data(0, qs), data(1, ks), data(2, vs)]
-    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v)  # noqa: E731
+    f = lambda T: lambda q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v)
     compare(f(torch), f(facade), arrays, grad=False)
     tq = [torch.tensor(a).to(torch.bfloat16) for a in arrays]
     fq = [facade.tensor(a).to(facade.bfloat16) for a in arrays]
@@ -205,7 +204,7 @@ def test_sdpa_dropout():
 
 
 def test_sdpa_errors():
-    f64 = lambda s: data(0, s, "float64")  # noqa: E731
+    f64 = lambda s: data(0, s, "float64")
     cases = [
         ((f64((2, 3, 4)), f64((2, 5, 4)).astype("float32"), f64((2, 5, 4))), {}),
         ((f64((4,)), f64((5, 4)), f64((5, 4))), {}),
@@ -253,16 +252,16 @@ def test_mha_matches_torch(self_attention, batch_first, batched, need_weights, a
     seed = 0
     E, H, L, S, N = 8, 2, 4, 3, 2
     tm, fm = _mha_pair(dtype, embed_dim=E, num_heads=H, bias=bias, batch_first=batch_first)
-    lead = lambda n: ((N, n) if batch_first else (n, N)) if batched else (n,)  # noqa: E731
+    lead = lambda n: ((N, n) if batch_first else (n, N)) if batched else (n,)
     if self_attention == "self":
         arrays = [data(seed, lead(L) + (E,), dtype, -1, 1)]
-        split = lambda x: (x, x, x)  # noqa: E731
+        split = lambda x: (x, x, x)
     elif self_attention == "kv":
         arrays = [data(seed, lead(L) + (E,), dtype, -1, 1), data(seed + 1, lead(S) + (E,), dtype, -1, 1)]
-        split = lambda q, kv: (q, kv, kv)  # noqa: E731
+        split = lambda q, kv: (q, kv, kv)
     else:
         arrays = [data(seed + i, lead(n) + (E,), dtype, -1, 1) for i, n in enumerate((L, S, S))]
-        split = lambda q, k, v: (q, k, v)  # noqa: E731
+        split = lambda q, k, v: (q, k, v)
 
     def call(m, *xs):
         return m(*split(*xs), need_weights=need_weights, average_attn_weights=average)
@@ -317,7 +316,7 @@ def test_mha_fully_masked_rows():
     kpm = np.array([[False, False, False, True], [True, True, True, True]])
     for need_weights in (True, False):
         tm, fm = _mha_pair(embed_dim=E, num_heads=H)
-        compare_modules(tm, fm, lambda m, x, k: m(x, x, x, key_padding_mask=k, need_weights=need_weights),
+        compare_modules(tm, fm, lambda m, x, k, nw=need_weights: m(x, x, x, key_padding_mask=k, need_weights=nw),
                         [data(0, (L, N, E), "float64")], masks=[kpm], grad=False)
 
 
@@ -342,9 +341,9 @@ def test_mha_eval_fast_path():
     kpm = np.array([[False, False, True, True], [True, True, True, True]])
     with torch.no_grad(), facade.no_grad():
         for need_weights in (True, False):
-            compare_modules(tm, fm, lambda m, x, k: m(x, x, x, key_padding_mask=k, need_weights=need_weights), [x],
+            compare_modules(tm, fm, lambda m, x, k, nw=need_weights: m(x, x, x, key_padding_mask=k, need_weights=nw), [x],
                             masks=[kpm], grad=False)
-            compare_modules(tm, fm, lambda m, x: m(x, x, x, need_weights=need_weights, average_attn_weights=False),
+            compare_modules(tm, fm, lambda m, x, nw=need_weights: m(x, x, x, need_weights=nw, average_attn_weights=False),
                             [x], grad=False)
     # eval with gradients: the composite path, as in PyTorch
     compare_modules(tm, fm, lambda m, x: m(x, x, x), [x])

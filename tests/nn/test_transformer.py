@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from nn_compare import copy_weights, data, raises_like, to_facade, torch
-from test_attention import compare, compare_modules
+from test_attention import compare_modules
 
 import facade
 import facade.nn as fnn
@@ -87,7 +86,7 @@ def test_encoder_layer_eval_fast_path():
     x = _src(batch_first=True)
     kpm = np.array([[False, False, True, True], [True, True, True, True]])
     with torch.no_grad(), facade.no_grad():
-        t, f = compare_modules(tm, fm, lambda m, x, k: m(x, src_key_padding_mask=k), [x], masks=[kpm], grad=False)
+        t, _ = compare_modules(tm, fm, lambda m, x, k: m(x, src_key_padding_mask=k), [x], masks=[kpm], grad=False)
         assert np.isnan(t[0].numpy()[1]).all()
         compare_modules(tm, fm, lambda m, x: m(x), [x], grad=False)
     t, _ = compare_modules(tm, fm, lambda m, x, k: m(x, src_key_padding_mask=k), [x], masks=[kpm])
@@ -209,8 +208,8 @@ def test_errors():
     tm, fm = _pair("Transformer", d_model=E, nhead=H, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=FF)
     copy_weights(tm, fm)
     for src, tgt in [(_src(), data(0, (L, 3, E), "float64")), (_src(), data(0, (L, N, 6), "float64"))]:
-        raises_like(lambda: tm(torch.tensor(src), torch.tensor(tgt)), lambda: fm(facade.tensor(src),
-                                                                                  facade.tensor(tgt)))
+        raises_like(lambda src=src, tgt=tgt: tm(torch.tensor(src), torch.tensor(tgt)),
+                    lambda src=src, tgt=tgt: fm(facade.tensor(src), facade.tensor(tgt)))
     tl, fl = _pair("TransformerEncoderLayer", E, H, FF)
     copy_weights(tl, fl)
     x = _src()
