@@ -475,15 +475,16 @@ def _mha_forward(
         dropout_p = 0.0
 
     if need_weights or fast:
-        from ... import bmm
+        from ... import baddbmm, bmm
 
         E = q.shape[2]
         q_scaled = q * math.sqrt(1.0 / float(E))
         if is_causal and attn_mask is None and not fast:
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
-        weights = bmm(q_scaled, k.transpose(-2, -1))
         if attn_mask is not None:
-            weights = attn_mask + weights  # baddbmm(attn_mask, q_scaled, k^T)
+            weights = baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            weights = bmm(q_scaled, k.transpose(-2, -1))
         weights = softmax(weights, dim=-1)
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
