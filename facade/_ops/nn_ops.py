@@ -51,13 +51,15 @@ def _linear(x, w, b, has_bias, dt):
 
 
 def _linear_name(node):
-    """PyTorch's linear is addmm / mm on a 2-D view of the input, viewed back for other ranks."""
+    """PyTorch's linear is addmm / mm on a 2-D view of the input. With a bias, other ranks view the
+    result back (the frontend records that view); without one, matmul's folding ends in
+    _unsafe_view (ranks > 2) or squeeze (a vector input), neither of them a view."""
     nd, has_bias = len(node.args[0].shape), node.statics[0]
+    if has_bias:
+        return "AddmmBackward0"
     if nd == 2:
-        return "AddmmBackward0" if has_bias else "MmBackward0"
-    if nd == 1 and not has_bias:
-        return "SqueezeBackward4"
-    return "ViewBackward0" if has_bias else "UnsafeViewBackward0"
+        return "MmBackward0"
+    return "SqueezeBackward4" if nd == 1 else "UnsafeViewBackward0"
 
 
 LINEAR = _op("linear", _linear, 3, grad_fn=_linear_name, saves="in")
@@ -68,8 +70,9 @@ def _bilinear(x1, x2, w, b, has_bias, dt):
     return y + cast(b, dt) if has_bias else y
 
 
+# without a bias PyTorch's result is a view of the trilinear product (the frontend records the view)
 BILINEAR = _op(
-    "bilinear", _bilinear, 4, saves="in", grad_fn=lambda n: "AddBackward0" if n.statics[0] else "ViewBackward0"
+    "bilinear", _bilinear, 4, saves="in", grad_fn=lambda n: "AddBackward0" if n.statics[0] else "TrilinearBackward0"
 )
 
 
@@ -143,11 +146,11 @@ def _elu_name(n, inplace):
 LEAKY_RELU = _unary("leaky_relu", _leaky_relu, "LeakyReluBackward0")
 LEAKY_RELU_ = _unary("leaky_relu_", _leaky_relu, "LeakyReluBackward1", "out")
 HARDTANH = _unary("hardtanh", _hardtanh, "HardtanhBackward0")
-HARDTANH_ = _unary("hardtanh_", _hardtanh, "HardtanhBackward0", "out")
+HARDTANH_ = _unary("hardtanh_", _hardtanh, "HardtanhBackward0")  # PyTorch saves a copy of the input
 ELU = _unary("elu", _elu, lambda n: _elu_name(n, False))
 ELU_ = _unary("elu_", _elu, lambda n: _elu_name(n, True), "out")
 THRESHOLD = _unary("threshold", _threshold, "ThresholdBackward0")
-THRESHOLD_ = _unary("threshold_", _threshold, "ThresholdBackward1", "out")
+THRESHOLD_ = _unary("threshold_", _threshold, "ThresholdBackward1")  # PyTorch saves a copy of the input
 GELU = _unary("gelu", lambda x, approx, dt: jax.nn.gelu(cast(x, dt), approximate=approx), "GeluBackward0")
 SILU = _unary("silu", lambda x, dt: jax.nn.silu(cast(x, dt)), "SiluBackward0")
 MISH = _unary("mish", lambda x, dt: cast(x, dt) * jnp.tanh(jax.nn.softplus(cast(x, dt))), "MishBackward0")
@@ -210,7 +213,8 @@ def _embedding_renorm(w, idx, max_norm, norm_type):
     return w * scale[:, None]
 
 
-EMBEDDING = _op("embedding", _embedding, 2, grad_fn="EmbeddingBackward0", saves="in")
+# PyTorch saves the indices (when the weight requires grad), not the weight
+EMBEDDING = _op("embedding", _embedding, 2, grad_fn="EmbeddingBackward0", saves="cross")
 EMBEDDING_RENORM = _op("embedding_renorm", _embedding_renorm, 2, saves=False, differentiable=False)
 
 
@@ -332,7 +336,8 @@ def _pairwise_distance(a, b, p, eps, keep, dt):
     return _norm(d, p, (d.ndim - 1,), keep) if d.ndim else _norm(d, p, None, keep)
 
 
-PAIRWISE_DISTANCE = _op("pairwise_distance", _pairwise_distance, 2, grad_fn="NormBackward1", saves="in")
+# PyTorch's norm saves its result (and the difference, which no one else can modify)
+PAIRWISE_DISTANCE = _op("pairwise_distance", _pairwise_distance, 2, grad_fn="NormBackward1", saves="out")
 COSINE_SIMILARITY = _op("cosine_similarity", _cosine_similarity, 2, grad_fn="SumBackward1", saves="in")
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ... import _grad_mode
 from ..._dispatch import record
 from ..._ops.frontend import check_inplace, type_name, write_result
 from ...jit.errors import is_tracer
@@ -19,6 +20,16 @@ def apply(op, inplace_op, input, inplace, statics, extra=()):
         check_inplace(input)
         return write_result(input, record(inplace_op, (input,) + extra, statics)._storage.node)
     return record(op, (input,) + extra, statics)
+
+
+def not_differentiable(function, name, t):
+    """PyTorch's error for an argument its autograd formula has no derivative for (a loss weight, a
+    running statistic), raised when that argument requires grad while grad mode is on."""
+    if t is not None and t.requires_grad and _grad_mode.is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument '{name}'. This input cannot "
+            "have requires_grad True."
+        )
 
 
 def float_dtype(t, kernel):

@@ -53,13 +53,33 @@ def linear(input, weight, bias=None):
         raise RuntimeError(
             f"self and mat2 must have the same dtype, but got {type_name(bias.dtype)} and {type_name(input.dtype)}"
         )
-    target = (math.prod(input.shape[:-1]), weight.shape[0])
-    if bias.ndim > 2 or any(b not in (1, t) for b, t in zip(reversed(bias.shape), reversed(target))):
+    if input.ndim == 2:
+        _check_addmm_bias(bias, (input.shape[0], weight.shape[0]))
+        return record(ops.LINEAR, (input, weight, bias), (True, input.dtype.np))
+    if input.is_contiguous() and bias.ndim == 1:
+        # PyTorch flattens the input, addmm, and views the result back: the output is a view
+        _check_addmm_bias(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
+        out = record(ops.LINEAR, (input, weight, bias), (True, input.dtype.np))
+        return out.view(out.shape)
+    # otherwise matmul, then the bias added in place (broadcast into the result). PyTorch also takes the
+    # flattening path for some biases of more dims (such as [1, m]): there facade adds in place instead
+    return record(ops.LINEAR, (input, weight, 0), (False, input.dtype.np)).add_(bias)
+
+
+def _check_addmm_bias(bias, target):
+    """addmm's check that the bias expands to the (rows, out_features) result, with PyTorch's messages."""
+    if bias.ndim > 2:
         raise RuntimeError(
-            f"The expanded size of the tensor ({target[1]}) must match the existing size ({bias.shape[-1]}) at "
-            f"non-singleton dimension 1.  Target sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}"
+            f"expand({bias.type()}{{{list(bias.shape)}}}, size={list(target)}): the number of sizes provided (2) must "
+            f"be greater or equal to the number of dimensions in the tensor ({bias.ndim})"
         )
-    return record(ops.LINEAR, (input, weight, bias), (True, input.dtype.np))
+    shape = (1,) * (2 - bias.ndim) + tuple(bias.shape)
+    for i in (1, 0):
+        if shape[i] not in (1, target[i]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size ({shape[i]}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}"
+            )
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -82,8 +102,10 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(
             f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}"
         )
-    has_bias = bias is not None
-    return record(ops.BILINEAR, (input1, input2, weight, bias if has_bias else 0), (has_bias, input1.dtype.np))
+    if bias is not None:
+        return record(ops.BILINEAR, (input1, input2, weight, bias), (True, input1.dtype.np))
+    out = record(ops.BILINEAR, (input1, input2, weight, 0), (False, input1.dtype.np))
+    return out.view(out.shape)  # PyTorch's result is a view of the trilinear product
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, _mask_dims=None):

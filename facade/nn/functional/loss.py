@@ -7,7 +7,7 @@ from ... import _dtype
 from ..._dispatch import record
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import promote, type_name
-from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction
+from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction, not_differentiable
 
 __all__ = [
     "mse_loss",
@@ -94,6 +94,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         broadcast_shape(weight.shape, input.shape)
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected {type_name(input.dtype)}")
+    not_differentiable("binary_cross_entropy", "weight", weight)
     # PyTorch's range check, when the input is already computed (checking a pending input
     # would cut the fused forward in two)
     v = host_values(input) if input._node().value is not None else None
@@ -111,6 +112,8 @@ def binary_cross_entropy_with_logits(
     for t in (weight, pos_weight):
         if t is not None:
             broadcast_shape(input.shape, t.shape)
+    not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     d = promote(input, target)
     return record(
         ops.BCE_LOGITS_LOSS,
@@ -149,6 +152,8 @@ def _check_classes(input, target, weight, ignore_index):
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
         )
+    # autograd's check, before the kernel's below (inputs of 3 or more dims go to the 2-d kernel)
+    not_differentiable("nll_loss2d_forward" if input.ndim > 2 else "nll_loss_forward", "weight", weight)
     if input.ndim <= 2 and target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim > 2 and (target.ndim != input.ndim - 1 or tuple(target.shape[1:]) != tuple(input.shape[2:])):

@@ -8,7 +8,7 @@ from ... import _grad_mode
 from ..._dispatch import as_node, record, record_node
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import write_result
-from ._common import float_dtype
+from ._common import float_dtype, not_differentiable
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
 
@@ -59,6 +59,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     c = input.shape[1]
+    # PyTorch's check, as F.group_norm makes it (the size of each group's slice, before divisibility)
+    size = [input.shape[0] * c // num_groups, num_groups] + list(input.shape[2:])
+    if size[0] * math.prod(size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     if c % num_groups:
         raise RuntimeError(
             f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
@@ -86,6 +90,8 @@ def batch_norm(
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    not_differentiable("native_batch_norm", "running_mean", running_mean)
+    not_differentiable("native_batch_norm", "running_var", running_var)
     d = float_dtype(input, "batch_norm")
     use_batch_stats = training or running_mean is None or running_var is None
     # with batch statistics the running ones are not inputs (their update below is not a
