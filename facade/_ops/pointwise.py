@@ -581,7 +581,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 # ---- closeness -------------------------------------------------------------------------
 def _isclose(a, b, rtol, atol, equal_nan, dt):
     a, b = cast(a, dt), cast(b, dt)
-    close = jnp.abs(a - b) <= atol + rtol * jnp.abs(b)
+    diff = jnp.abs(a - b)
+    close = jnp.isfinite(diff) & (diff <= atol + rtol * jnp.abs(b))  # an infinite error is never within tolerance
     close = close | (a == b)  # equal infinities
     if equal_nan:
         close = close | (jnp.isnan(a) & jnp.isnan(b))
