@@ -345,13 +345,6 @@ def scatter_add(input, dim, index, src):
     return _scatter(input, dim, index, src, None, "add")
 
 
-@export("scatter_reduce")
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    if not include_self or reduce == "mean":
-        raise NotImplementedError("scatter_reduce with include_self=False or reduce='mean' is not supported by facade yet")
-    return _scatter(input, dim, index, src, None, reduce)
-
-
 def _inplace_of(fn):
     def method(self, *args, **kwargs):
         check_inplace(self)
@@ -364,7 +357,6 @@ from .frontend import METHODS  # noqa: E402
 
 METHODS["scatter_"] = _inplace_of(scatter)
 METHODS["scatter_add_"] = _inplace_of(scatter_add)
-METHODS["scatter_reduce_"] = _inplace_of(scatter_reduce)
 
 
 @export("masked_fill")
@@ -424,3 +416,6 @@ def nonzero(input, *, as_tuple=False):
 @export("argwhere")
 def argwhere(input):
     return nonzero(input)
+
+
+from . import indexing_more  # noqa: E402,F401 - index_add / copy / fill, masked_scatter, scatter_reduce, take, ...

@@ -547,3 +547,6 @@ def tril(input, diagonal=0):
 @export("triu", inplace_names=("triu_",))
 def triu(input, diagonal=0):
     return record(TRIU, (input,), (int(diagonal),))
+
+
+from . import shape_more  # noqa: E402,F401 - meshgrid, repeat_interleave, rot90, block_diag, as_strided, ...
