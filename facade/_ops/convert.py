@@ -242,3 +242,6 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
     from .._creation import tensor
 
     return tensor(data, dtype=parse_dtype(dtype) or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+from . import random_ops  # noqa: E402,F401 - multinomial, poisson

@@ -1094,3 +1094,26 @@ def _np_unique_consecutive(x):
 
 spec("unique_consecutive", lambda T, x: T.unique_consecutive(x, return_inverse=True, return_counts=True),
      unary(SMALL_INTS), _np_unique_consecutive, dtypes=NUM, differentiable=False)
+
+
+# ---- random sampling -----------------------------------------------------------------------
+# Samples differ from PyTorch's generator; these draws are determined by the inputs: one-hot probability rows
+# (every sample is the hot category) and zero Poisson rates.
+def _one_hot_rows(draw, dtype, limits, smooth):
+    rows = _one(draw, [(), (draw(st.integers(1, 3)),)])
+    k = draw(st.integers(1, 4))
+    hot = index_array(draw, rows, k)
+    p = (np.arange(k) == np.asarray(hot)[..., None]).astype(dtype.np) * np.asarray(draw(st.sampled_from([0.5, 1.0, 3.0])),
+                                                                                   dtype.np)
+    if draw(st.booleans()):
+        return (p,), {"n": draw(st.integers(1, 4)), "replacement": True}
+    return (p,), {"n": 1, "replacement": False}
+
+
+def _np_multinomial(p, n, replacement):
+    return np.repeat(np.argmax(p, -1)[..., None], n, -1)
+
+
+spec("multinomial", lambda T, p, n, replacement: p.multinomial(n, replacement), _one_hot_rows, _np_multinomial,
+     differentiable=False)
+spec("poisson", lambda T, x: T.poisson(x * 0), unary(), np.zeros_like)
