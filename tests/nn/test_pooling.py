@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from nn_compare import data, raises_like, run_both, run_modules, to_facade, to_torch, torch
 
 import facade
-import facade.nn as fnn
 import facade.nn.functional as fF
 
 tnn, tF = torch.nn, torch.nn.functional
@@ -144,7 +143,7 @@ def test_adaptive_pool1d():
 def test_adaptive_avg_pool_to_one_is_a_mean():
     x = data(0, (2, 3, 4, 5), "float64")
     for size in (1, (1, 1), (1, None)):
-        t, f = _compare("adaptive_avg_pool2d", [x[:, :, :1] if size == (1, None) else x], output_size=size)
+        _compare("adaptive_avg_pool2d", [x[:, :, :1] if size == (1, None) else x], output_size=size)
     run_both(lambda a: tF.adaptive_avg_pool2d(a, 1), lambda a: fF.adaptive_avg_pool2d(a, 1), [x[0, 0]])  # any rank
     # an empty output (PyTorch's backward refuses it: facade's gives zeros)
     run_both(lambda a: tF.adaptive_avg_pool2d(a, 0), lambda a: fF.adaptive_avg_pool2d(a, 0), [x], grad=False)
