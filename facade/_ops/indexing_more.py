@@ -26,12 +26,12 @@ def _vector_index(index, name, message=None):
                          f"{type_name(index.dtype)} and size: {list(index.shape)}")
 
 
-def _bounds(index, size, d, prefix="", negative_ok=False):
+def _bounds(index, size, d, prefix="", negative_ok=False, error=IndexError):
     v = _values(index).reshape(-1)
     lo = -size if negative_ok else 0
     bad = v[(v < lo) | (v >= size)]
     if bad.size:
-        raise IndexError(f"{prefix}index {int(bad[0])} is out of bounds for dimension {d} with size {size}")
+        raise error(f"{prefix}index {int(bad[0])} is out of bounds for dimension {d} with size {size}")
 
 
 def _along(x, d):
@@ -92,7 +92,7 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({type_name(input.dtype)}) and source ({type_name(source.dtype)}) must "
                            "have the same scalar type")
     _slice_check(input, source, d)
-    _bounds(index, input.shape[d] if input.ndim else 1, d)
+    _bounds(index, input.shape[d] if input.ndim else 1, d, error=RuntimeError)
     alpha = alpha.item() if hasattr(alpha, "item") else alpha
     return record(INDEX_ADD, (input, index, source), (d, alpha, input.dtype.np))
 
@@ -101,7 +101,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 def index_copy(input, dim, index, source):
     d = wrap_dim(dim, input.ndim)
     if index.dtype is not _dtype.int64:
-        raise IndexError("index_copy_(): Expected a long tensor for index, but got " + type_name(index.dtype))
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got " + type_name(index.dtype))
     _vector_index(index, "index_copy_", "index_copy_(): Index should have dimension 1 or 0 (got "
                   f"{index.ndim})")
     n_src = source.shape[d] if source.ndim else 1
@@ -114,10 +114,9 @@ def index_copy(input, dim, index, source):
     si = [s for k, s in enumerate(input.shape) if k != d]
     ss = [s for k, s in enumerate(source.shape) if k != d]
     if source.ndim and si != ss:
-        k = next(k for k in range(len(si)) if k >= len(ss) or si[k] != ss[k])
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
-                           f"shape: {input.shape[k if k < d else k + 1]} at dimension {k if k < d else k + 1} and "
-                           f"source slice shape: {source.shape[k if k < d else k + 1]} at dimension 0.")
+                           f"shape: {' '.join(map(str, si))} at dimension {d} and source slice shape: "
+                           f"{' '.join(map(str, ss))} at dimension 0.")
     _bounds(index, input.shape[d] if input.ndim else 1, d, "index_copy_(): ")
     return record(INDEX_COPY, (input, index, source), (d, input.dtype.np))
 

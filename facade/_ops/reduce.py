@@ -281,7 +281,7 @@ def aminmax(input, *, dim=None, keepdim=False):
     else:
         d = wrap_dim(dim, input.ndim)
         if input.ndim and input.shape[d] == 0:
-            raise IndexError(f"aminmax(): Expected reduction dim {d} to have non-zero size.")
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
         dims = (d,) if input.ndim else ()
     return RETURN_TYPES["aminmax"](*record(AMINMAX, (input,), (dims, bool(keepdim))))
 

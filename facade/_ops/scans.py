@@ -103,6 +103,8 @@ def _nanmedian_dim(x, d, keep):
 
 def _nanmedian_all(x):
     flat = x.reshape(-1)
+    if not flat.shape[0]:
+        return jnp.asarray(jnp.nan, x.dtype)
     order, k = _nan_sorted(flat, 0)
     value = _sg(flat[order[k[0]]])
     # the gradient is shared evenly by the elements equal to the median (the NaNs when it is NaN), as PyTorch's
@@ -118,8 +120,6 @@ NANMEDIAN_DIM = defop("nanmedian_dim", _nanmedian_dim, grad_fn="NanmedianBackwar
 @export("nanmedian")
 def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError("nanmedian() input tensor cannot be empty")
         return record(NANMEDIAN, (input,), ())
     d = wrap_dim(dim, input.ndim)
     return RETURN_TYPES["nanmedian"](*record(NANMEDIAN_DIM, (input,), (d, bool(keepdim))))
@@ -199,7 +199,11 @@ def _quantile_frontend(name, ignore_nan):
                 raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
             scalar = q.ndim == 0
         d = None if dim is None else wrap_dim(dim, input.ndim)
-        return record(QUANTILE, (input, q), (d, bool(keepdim), interpolation, ignore_nan, scalar))
+        out = record(QUANTILE, (input, q), (d, bool(keepdim), interpolation, ignore_nan, scalar))
+        # PyTorch's result was written in place: lerp_ (linear, midpoint), then squeeze_ (or unsqueeze_, transpose_,
+        # squeeze_ for a tensor of quantiles); its version counter says so
+        out._vc[0] = (interpolation in ("linear", "midpoint")) + (1 if scalar else 3)
+        return out
 
     frontend.__name__ = name
     return frontend
