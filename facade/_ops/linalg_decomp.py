@@ -354,7 +354,6 @@ def svdvals(A, *, driver=None):
 
 @export("svd")
 def svd_legacy(input, some=True, compute_uv=True):
-    U, S, Vh = svd(input, full_matrices=not some)
     if not compute_uv:
         from .._creation import zeros
 
@@ -363,7 +362,8 @@ def svd_legacy(input, some=True, compute_uv=True):
         rows, cols = (min(m, n), min(m, n)) if some else (m, n)
         U = zeros(batch + (m, rows), dtype=input.dtype)
         V = zeros(batch + (n, cols), dtype=input.dtype)
-        return RETURN_TYPES["svd"](U, S.detach(), V)
+        return RETURN_TYPES["svd"](U, svdvals(input), V)
+    U, S, Vh = svd(input, full_matrices=not some)
     return RETURN_TYPES["svd"](U, S, Vh.mH)
 
 
@@ -447,7 +447,10 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     if tol is not None:
         atol, rtol = tol, 0.0
     atol, rtol = _default_rtol(A, _number(atol), _number(rtol))
-    return record(MATRIX_RANK, (A.detach(),), (atol, rtol, bool(hermitian)))
+    out = record(MATRIX_RANK, (A.detach(),), (atol, rtol, bool(hermitian)))
+    if hermitian:
+        out._vc[0] = 1  # PyTorch takes |eigenvalues| in place (abs_) on its way to the rank
+    return out
 
 
 def _lstsq(a, b, vector, residuals, full_rank):

@@ -369,7 +369,9 @@ def _scaled(c, p, beta, alpha, dt):
     """beta * c + alpha * p, as PyTorch: beta = 0 ignores c (its NaN and inf too)."""
     p = p if alpha == 1 else cast(alpha, dt) * p
     if beta == 0:
-        return jnp.broadcast_to(p, jnp.broadcast_shapes(jnp.shape(c), p.shape))
+        # c's gradient is a real zero (PyTorch's grad * 0, NaN through a NaN c), not JAX's symbolic one
+        shape = jnp.broadcast_shapes(jnp.shape(c), p.shape)
+        return jnp.where(jnp.ones(shape, bool), jnp.broadcast_to(p, shape), cast(c, dt))
     c = cast(c, dt)
     return (c if beta == 1 else cast(beta, dt) * c) + p
 

@@ -13,7 +13,7 @@ from jax import lax
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import METHODS, cast, export, is_tensor, operand, promote, type_name
+from .frontend import METHODS, cast, export, inplace, is_tensor, operand, promote, type_name
 from .pointwise import _BOOL_OUT, _binary, _float_of, _no_derivative, _unary_family, tensor_other
 from .reduce import _return_type
 from .table import defop
@@ -116,16 +116,19 @@ def positive(input):
 
 POLYGAMMA = defop("polygamma", lambda x, n, dt: jax.scipy.special.polygamma(n, cast(x, dt)),
                   grad_fn="PolygammaBackward0", saves="in")
+POLYGAMMA_ = defop("polygamma_", lambda x, n, dt: jax.scipy.special.polygamma(n, cast(x, dt)),
+                   grad_fn="PolygammaBackward1", saves="in")  # PyTorch's in-place polygamma_ has its own backward
 
 
-def _polygamma(n, input):
+def _polygamma(n, input, op=POLYGAMMA):
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return record(POLYGAMMA, (input,), (int(n), _float_of(input.dtype).np))
+    return record(op, (input,), (int(n), _float_of(input.dtype).np))
 
 
 export("polygamma", method=False)(_polygamma)
-export("polygamma", function=False, inplace_names=("polygamma_",))(lambda self, n: _polygamma(n, self))
+export("polygamma", function=False)(lambda self, n: _polygamma(n, self))
+METHODS["polygamma_"] = inplace(lambda self, n: _polygamma(n, self, POLYGAMMA_), "polygamma_")
 
 
 def _frexp(x):
@@ -168,9 +171,16 @@ LOGADDEXP = defop("logaddexp", lambda a, b, dt: jnp.logaddexp(cast(a, dt), cast(
                   saves="in")
 LOGADDEXP2 = defop("logaddexp2", lambda a, b, dt: jnp.logaddexp2(cast(a, dt), cast(b, dt)),
                    grad_fn="Logaddexp2Backward0", saves="in")
-_heaviside = _no_derivative(lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), "heaviside")
+def _heaviside_values(x, v):
+    return jnp.where(x == 0, v, (x > 0).astype(x.dtype))
+
+
+_heaviside = _no_derivative(_heaviside_values, "heaviside")
+_heaviside_ = _no_derivative(_heaviside_values, "heaviside_")  # the in-place form's message names heaviside_
 HEAVISIDE = defop("heaviside", lambda a, b, dt: _heaviside(cast(a, dt), cast(b, dt)), grad_fn="NotImplemented",
                   saves=False)
+HEAVISIDE_ = defop("heaviside_", lambda a, b, dt: _heaviside_(cast(a, dt), cast(b, dt)), grad_fn="NotImplemented",
+                   saves=False)
 GCD = defop("gcd", lambda a, b, dt: jnp.gcd(cast(a, dt), cast(b, dt)), saves=False, differentiable=False)
 LCM = defop("lcm", lambda a, b, dt: jnp.lcm(cast(a, dt), cast(b, dt)), saves=False, differentiable=False)
 
@@ -215,20 +225,21 @@ tensor_other("gcd", _int_binary(GCD, "gcd"), ("gcd_",))
 tensor_other("lcm", _int_binary(LCM, "lcm"), ("lcm_",))
 
 
-def _heaviside_frontend(position):
+def _heaviside_frontend(position, op=HEAVISIDE):
     def fn(input, values):
         if not is_tensor(values):
             raise TypeError(f"heaviside(): argument 'values' (position {position}) must be Tensor, not "
                             f"{type(values).__name__}")
         if input.dtype is not values.dtype:
             raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-        return record(HEAVISIDE, (input, values), (input.dtype.np,))
+        return record(op, (input, values), (input.dtype.np,))
 
     return fn
 
 
 export("heaviside", method=False)(_heaviside_frontend(2))
-export("heaviside", function=False, inplace_names=("heaviside_",))(_heaviside_frontend(1))
+export("heaviside", function=False)(_heaviside_frontend(1))
+METHODS["heaviside_"] = inplace(_heaviside_frontend(1, HEAVISIDE_), "heaviside_")
 
 
 # ---- bit shifts ------------------------------------------------------------------------

@@ -56,6 +56,8 @@ spec("polygamma", lambda T, x, n: T.polygamma(n, x), shaped(lambda draw, s: {"n"
      lambda x, n: sp.polygamma(n, x), rtol=1e-4, atol=1e-5)
 spec("polygamma.method", lambda T, x: x.polygamma(1), unary(POSITIVE), lambda x: sp.polygamma(1, x),
      dtypes=("float64",), inplace=None)
+spec("polygamma_.graph", lambda T, x: (x * 1).polygamma_(1), unary(POSITIVE), lambda x: sp.polygamma(1, x), **dict(
+    rtol=1e-4, atol=1e-5))
 spec("positive", method("positive"), unary(), lambda x: x, dtypes=NUM)
 spec("isneginf", method("isneginf"), unary(SPECIAL), np.isneginf, dtypes=ALL, differentiable=False)
 spec("isposinf", method("isposinf"), unary(SPECIAL), np.isposinf, dtypes=ALL, differentiable=False)
@@ -77,6 +79,8 @@ spec("logaddexp2", function("logaddexp2"), binary(), np.logaddexp2)
 spec("heaviside", function("heaviside"), binary(SMALL_INTS, REAL),
      lambda a, b: np.heaviside(a, b).astype(a.dtype), dtypes=NUM, inplace="heaviside_",
      differentiable=False)  # PyTorch has no derivative: tests/ops/test_more_ops_errors.py checks its error
+spec("heaviside_.graph", lambda T, a, b: (a * 1).heaviside_(b), binary(SMALL_INTS, REAL, into_first=True),
+     lambda a, b: np.heaviside(a, b).astype(a.dtype), differentiable=False)
 spec("gcd", function("gcd"), binary(Domain(-12, 12), Domain(-12, 12)), np.gcd, dtypes=INTS, differentiable=False,
      inplace="gcd_")
 spec("lcm", function("lcm"), binary(Domain(-12, 12), Domain(-12, 12)), np.lcm, dtypes=INTS, differentiable=False,

@@ -27,6 +27,7 @@ CASES = {
     "heaviside dtypes": (lambda T, a, v: T.heaviside(v, T.tensor([1])), A, V),
     "heaviside number": (lambda T, a, v: T.heaviside(v, 0.5), A, V),
     "heaviside backward": (lambda T, a, v: _backward(T.heaviside(v, v)), A, V),
+    "heaviside_ backward": (lambda T, a, v: _backward((v * 1).heaviside_(v)), A, V),
     "gcd of floats": (lambda T, a, v: T.gcd(v, v), A, V),
     "lshift of floats": (lambda T, a, v: v.detach() << 1, A, V),
     "lshift of bools": (lambda T, a, v: T.tensor([True]) << T.tensor([True]), A, V),
