@@ -95,11 +95,22 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile's name
     return jit(model, **kwargs) if model is not None else (lambda fn: jit(fn, **kwargs))
 
 
+# torch.<name> functions that are torch.nn.functional.<name> under the same leading arguments
+_FROM_FUNCTIONAL = frozenset((
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
+    "max_pool2d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear",
+    "cosine_similarity", "pairwise_distance", "prelu", "selu", "selu_", "celu", "celu_", "threshold", "threshold_",
+    "relu_", "rms_norm", "group_norm",
+))
+
+
 def __getattr__(name):
     import importlib
 
     if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg"):
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _FROM_FUNCTIONAL:
+        return getattr(importlib.import_module(f"{__name__}.nn.functional"), name)
     if name in ("save", "load"):
         from . import serialization
 
