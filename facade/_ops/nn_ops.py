@@ -483,11 +483,9 @@ def _cross_entropy_probs(x, target, w, reduction, smoothing, has_w, dt):
 
 
 def _nll_name(node):
-    """NllLoss for (C) / (N, C) inputs; the 2-D kernel for K-dim inputs (viewed back for 'none')."""
-    nd = len(node.args[0].shape)
-    if nd <= 2:
-        return "NllLossBackward0"
-    return "ViewBackward0" if node.statics[0] == "none" and nd != 4 else "NllLoss2DBackward0"
+    """NllLoss for (C) / (N, C) inputs; the 2-D kernel for K-dim inputs (for 'none' with K != 2 its
+    result is viewed back, a view the frontend records)."""
+    return "NllLossBackward0" if len(node.args[0].shape) <= 2 else "NllLoss2DBackward0"
 
 
 def _ce_name(node):

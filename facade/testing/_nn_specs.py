@@ -351,6 +351,41 @@ def _standardize(x, axes, eps):
     return (x - mean) / np.sqrt(var + eps)
 
 
+# Normalising subtracts a mean: where an input equals it, facade's result is 0 and PyTorch's a rounding residue
+# (~1e-7 of the values, divided by the deviation), which prints differently ("0." against "3.0518e-05"). Inputs
+# are kept away from their group's mean (the values still cover the domain; only exact cancellations are moved).
+_APART = 0.05
+
+
+def _spread(x, axes):
+    """x with every element at least _APART from the mean of its group (the elements along `axes`)."""
+    keep = [d for d in range(x.ndim) if d not in axes]
+    size = int(np.prod([x.shape[d] for d in axes]))
+    if x.size == 0 or size < 2:
+        return x
+    moved = np.transpose(x, keep + list(axes))
+    rows = moved.reshape(-1, size).astype(np.float64)
+    for r in rows:
+        for _ in range(20):
+            dev = np.abs(r - r.mean())
+            if dev.min() >= _APART:
+                break
+            r[np.argmin(dev)] += 0.3
+    return np.transpose(rows.reshape(moved.shape), np.argsort(keep + list(axes))).astype(x.dtype)
+
+
+def _apart(rm, x):
+    """Running means at least _APART from every input of their channel (eval mode subtracts them)."""
+    rm = rm.astype(np.float64)
+    values = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1).astype(np.float64)
+    for c in range(len(rm)):
+        for _ in range(50):
+            if np.abs(values[c] - rm[c]).min() >= _APART:
+                break
+            rm[c] += 0.07
+    return rm.astype(x.dtype)
+
+
 def _affine_arrays(draw, dtype, shape, smooth, affine):
     """weight and / or bias of `shape`, as affine says: "both", "weight" or "none"."""
     out = []
@@ -366,7 +401,8 @@ def _layer_norm_args(affine):
         shape = shape_of(draw, limits, min_dims=1)
         nd = draw(st.integers(1, len(shape)))
         normalized = shape[len(shape) - nd:]
-        arrays = [array(draw, dtype, shape, REAL, smooth)] + _affine_arrays(draw, dtype, normalized, smooth, affine)
+        x = _spread(array(draw, dtype, shape, REAL, smooth), tuple(range(len(shape) - nd, len(shape))))
+        arrays = [x] + _affine_arrays(draw, dtype, normalized, smooth, affine)
         return tuple(arrays), {"normalized_shape": normalized, "eps": _one(draw, (1e-5, 0.1))}
 
     return build
@@ -409,7 +445,9 @@ def _group_norm_args(affine):
         shape = _channels_first(draw, limits, groups * per)
         if shape[0] * per * int(np.prod(shape[2:])) == 1:  # one value per group: PyTorch refuses (like batch_norm)
             shape = (2,) + shape[1:]
-        arrays = [array(draw, dtype, shape, REAL, smooth)] + _affine_arrays(draw, dtype, (shape[1],), smooth, affine)
+        x = array(draw, dtype, shape, REAL, smooth)
+        x = _spread(x.reshape((shape[0], groups, -1)), (2,)).reshape(shape)
+        arrays = [x] + _affine_arrays(draw, dtype, (shape[1],), smooth, affine)
         return tuple(arrays), {"num_groups": groups, "eps": _one(draw, (1e-5, 0.1))}
 
     return build
@@ -436,9 +474,11 @@ def _batch_norm_args(affine, running):
     def build(draw, dtype, limits, smooth):
         shape = _channels_first(draw, limits, draw(st.integers(1, 3)), min_values=2)
         c = (shape[1],)
-        arrays = [array(draw, dtype, shape, REAL, smooth)]
+        x = _spread(array(draw, dtype, shape, REAL, smooth), (0,) + tuple(range(2, len(shape))))
+        arrays = [x]
         if running:
-            arrays += [array(draw, dtype, c, Domain(-1.0, 1.0), smooth), array(draw, dtype, c, Domain(0.25, 2.0), smooth)]
+            rm = _apart(array(draw, dtype, c, Domain(-1.0, 1.0), smooth), x)
+            arrays += [rm, array(draw, dtype, c, Domain(0.25, 2.0), smooth)]
         arrays += _affine_arrays(draw, dtype, c, smooth, affine)
         return tuple(arrays), {"eps": _one(draw, (1e-5, 0.1))}
 
@@ -992,7 +1032,9 @@ def _two_index_args(draw, dtype, limits, smooth):
     """x and two broadcastable index tensors, for dims 0 and 1 (adjacent) or 0 and 2 (a slice between)."""
     apart = draw(st.booleans())
     shape = shape_of(draw, limits, min_dims=3 if apart else 2, max_dims=3)
-    sa, sb = draw(mutually_broadcastable_shapes(2, max_dims=2, max_side=limits["max_side"]))
+    # index tensors of at least one dim: PyTorch reads a 0-d one as an integer (a select before the advanced
+    # indexing), numpy as an advanced index, and the two place the result's dims differently
+    sa, sb = draw(mutually_broadcastable_shapes(2, min_dims=1, max_dims=2, max_side=limits["max_side"]))
     second = 2 if apart else 1
     i = draw(hnp.arrays(np.int64, sa, elements=st.integers(-shape[0], shape[0] - 1)))
     j = draw(hnp.arrays(np.int64, sb, elements=st.integers(-shape[second], shape[second] - 1)))

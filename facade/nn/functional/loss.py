@@ -177,11 +177,18 @@ def _check_classes(input, target, weight, ignore_index):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     target = _check_classes(input, target, weight, ignore_index)
-    return record(
+    out = record(
         ops.NLL_LOSS,
         (input, target, _optional(weight)),
         (reduction, int(ignore_index), weight is not None, input.dtype.np),
     )
+    return _viewed_back(out, input, reduction)
+
+
+def _viewed_back(out, input, reduction):
+    """PyTorch runs K-dim inputs (K != 2) through the 2-D kernel on a reshaped input: with reduction
+    'none' the loss is a view of that kernel's result."""
+    return out.view(out.shape) if reduction == "none" and input.ndim > 2 and input.ndim != 4 else out
 
 
 def cross_entropy(
@@ -210,8 +217,9 @@ def cross_entropy(
             (reduction, smoothing, weight is not None, promote(input, target).np),
         )
     target = _check_classes(input, target, weight, ignore_index)
-    return record(
+    out = record(
         ops.CROSS_ENTROPY,
         (input, target, _optional(weight)),
         (reduction, int(ignore_index), smoothing, weight is not None, input.dtype.np),
     )
+    return out if smoothing else _viewed_back(out, input, reduction)
