@@ -419,9 +419,12 @@ def _tensordot_args(draw, dtype, limits, smooth):
 
 spec("tensordot", lambda T, a, b, dims: T.tensordot(a, b, dims), _tensordot_args,
      lambda a, b, dims: np.tensordot(a, b, dims), **LIN)
-spec("tensordot.lists", lambda T, a, b: T.tensordot(a, b.mT, ([0], [1])), rect(batch=False) if False else
-     (lambda draw, dtype, limits, smooth: ((array(draw, dtype, (2, 3), REAL, smooth),
-                                            array(draw, dtype, (2, 2), REAL, smooth)), {})),
+def _fixed(*shapes):
+    """Arrays of fixed shapes (ops whose compile time makes every new shape costly)."""
+    return lambda draw, dtype, limits, smooth: (tuple(array(draw, dtype, s, REAL, smooth) for s in shapes), {})
+
+
+spec("tensordot.lists", lambda T, a, b: T.tensordot(a, b.mT, ([0], [1])), _fixed((2, 3), (2, 2)),
      lambda a, b: np.tensordot(a, b.T, ([0], [1])), **LIN)
 spec("kron", function("kron"), lambda draw, dtype, limits, smooth: (
     tuple(array(draw, dtype, shape_of(draw, limits), REAL, smooth) for _ in range(2)), {}), np.kron, dtypes=NUM)
@@ -1120,4 +1123,4 @@ def _np_multinomial(p, n, replacement):
 
 spec("multinomial", lambda T, p, n, replacement: p.multinomial(n, replacement), _one_hot_rows, _np_multinomial,
      differentiable=False)
-spec("poisson", lambda T, x: T.poisson(x * 0), unary(), np.zeros_like)
+spec("poisson", lambda T, x: T.poisson(x * 0), _fixed((2, 3)), np.zeros_like)  # jax's sampler compiles slowly
