@@ -13,9 +13,11 @@ With FACADE_ORACLE set (nox -s oracle), torch must be importable: the differenti
 otherwise skip silently.
 """
 import importlib.util
+import inspect
 import os
 import pathlib
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
@@ -37,3 +39,50 @@ settings.load_profile(PROFILE)
 
 if os.environ.get("FACADE_ORACLE") and importlib.util.find_spec("torch") is None:
     raise RuntimeError("FACADE_ORACLE is set but torch is not installed: the tests against PyTorch would be skipped")
+
+
+# ---- the `oracle` marker -------------------------------------------------------------------------
+# A test is marked `oracle` when it compares with PyTorch: its module imported torch (tests/nn/* through
+# nn_compare, test_printing, ...), or it asks for torch itself (pytest.importorskip("torch"),
+# torch_or_none()), or it carries the mark explicitly (the op suite's PyTorch checks). Without torch these
+# tests skip, wholly or in part. CI runs the whole suite without torch (the README's command), then only
+# `-m oracle` with torch installed, so nothing runs twice; `nox -s oracle` alone still runs everything.
+_ASKS_FOR_TORCH = ('importorskip("torch")', "torch_or_none(")
+
+
+def _compares_with_torch(item):
+    module = getattr(item, "module", None)
+    imported = getattr(module, "torch", None)
+    if getattr(imported, "__name__", None) == "torch" or _skips_without_torch(module):
+        return True
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        source = ""
+    return any(s in source for s in _ASKS_FOR_TORCH)
+
+
+_MODULE_SKIPS = {}
+
+
+def _skips_without_torch(module):
+    """The module calls pytest.importorskip("torch") at its top level."""
+    if module not in _MODULE_SKIPS:
+        try:
+            lines = inspect.getsource(module).splitlines()
+        except (OSError, TypeError):
+            lines = []
+        _MODULE_SKIPS[module] = any(line.startswith(("pytest.importorskip(\"torch\")", "torch = pytest.importorskip"))
+                                    for line in lines)
+    return _MODULE_SKIPS[module]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "oracle: compares with PyTorch (runs fully only with torch installed)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("oracle") is None and _compares_with_torch(item):
+            item.add_marker(pytest.mark.oracle)

@@ -564,7 +564,7 @@ def lerp(input, end, weight):
 
 ADDCMUL = defop("addcmul", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) * cast(c, dt),
                 grad_fn="AddcmulBackward0", saves="in")
-ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * cast(b, dt) / cast(c, dt),
+ADDCDIV = defop("addcdiv", lambda a, b, c, v, dt: cast(a, dt) + cast(v, dt) * (cast(b, dt) / cast(c, dt)),
                 grad_fn="AddcdivBackward0", saves="in")
 
 

@@ -1,10 +1,12 @@
 """The op suite: the checks of op_checks.py on every spec of facade/testing/_op_specs.py.
 
-`test_op` draws one case per hypothesis example and runs every check that applies to the spec
-on it, in order — value and autograd invariants, PyTorch comparison, in-place variant, outputs
-modified in place — so the later checks replay graphs the first one compiled. `test_gradcheck`
-draws its own cases (float64, away from kinks). Checks a spec declares as known failures
-(`xfail=`) are left out of `test_op` and run on their own in `test_known_failure`, as xfail.
+`test_op` draws one case per hypothesis example and runs every check of facade alone that applies
+to the spec — value and autograd invariants against the reference, in-place variant — in order, so
+the later checks replay graphs the first one compiled. `test_op_against_torch` (marked `oracle`)
+draws its own and compares with PyTorch: values, gradients, grad_fn names, reprs, errors, and
+outputs modified in place. `test_gradcheck` draws its own cases (float64, away from kinks). Checks
+a spec declares as known failures (`xfail=`) are left out and run on their own in
+`test_known_failure`, as xfail.
 """
 import pytest
 from hypothesis import given, settings
@@ -32,13 +34,28 @@ def checks_for(spec, *, known_failures):
             and (spec.xfail_reason(name) is not None) == known_failures]
 
 
+def _run_checks(spec, data, with_torch):
+    names = [n for n in checks_for(spec, known_failures=False) if CHECKS[n][2] == with_torch]
+    if not names:
+        pytest.skip("torch is not installed" if with_torch and torch_or_none() is None else "no such check applies")
+    case = data.draw(spec.cases(**LIMITS), label="case")
+    for name in names:
+        CHECKS[name][0](case)
+
+
 @pytest.mark.parametrize("spec", [SPECS[n] for n in sorted(SPECS)], ids=sorted(SPECS))
 @settings(max_examples=examples("op"))
 @given(data=st.data())
 def test_op(spec, data):
-    case = data.draw(spec.cases(**LIMITS), label="case")
-    for name in checks_for(spec, known_failures=False):
-        CHECKS[name][0](case)
+    _run_checks(spec, data, with_torch=False)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("spec", [SPECS[n] for n in sorted(SPECS)], ids=sorted(SPECS))
+@settings(max_examples=examples("op"))
+@given(data=st.data())
+def test_op_against_torch(spec, data):
+    _run_checks(spec, data, with_torch=True)
 
 
 GRADCHECKED = [n for n in sorted(SPECS) if SPECS[n].differentiable and SPECS[n].gradcheck]
@@ -52,8 +69,14 @@ def test_gradcheck(spec, data):
     op_checks.check_gradcheck(case)
 
 
-KNOWN = [pytest.param(SPECS[n], check, id=f"{n}-{check}",
-                      marks=pytest.mark.xfail(reason=SPECS[n].xfail_reason(check), strict=False))
+def _known_marks(spec, check):
+    marks = [pytest.mark.xfail(reason=spec.xfail_reason(check), strict=False)]
+    if check in CHECKS and CHECKS[check][2]:
+        marks.append(pytest.mark.oracle)
+    return marks
+
+
+KNOWN = [pytest.param(SPECS[n], check, id=f"{n}-{check}", marks=_known_marks(SPECS[n], check))
          for n in sorted(SPECS) for check, _ in SPECS[n].xfail]
 
 
