@@ -21,7 +21,6 @@ loop never keeps its history alive.
 import collections
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ._ops.table import SCALAR

@@ -15,7 +15,7 @@ in-place ops point it at a new Node.
 """
 import weakref
 
-__all__ = ["Node", "Storage", "source", "scalar"]
+__all__ = ["Node", "Storage", "source"]
 
 
 class Node:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from .. import _dtype
 from ._case_builders import REAL, array, binary, index_array, shape_of, shaped, unary, with_scalar
 from ._domains import Domain
-from ._op_specs import ALL, INT, NUM, axis, function, method, spec
+from ._op_specs import ALL, NUM, axis, function, method, spec
 from ._op_spec import FLOAT
 from .strategies import mutually_broadcastable_shapes
 

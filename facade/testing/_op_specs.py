@@ -14,7 +14,7 @@ import numpy as np
 import scipy.special as sp
 
 from .. import _dtype
-from ._case_builders import (BOOL, REAL, along_dim, binary, gather_args, index_select_args, masked_args, matmul_args,
+from ._case_builders import (REAL, along_dim, binary, gather_args, index_select_args, masked_args, matmul_args,
                              matrices, reduction, scatter_args, several, shaped, ternary, unary, where_args,
                              with_scalar)
 from ._domains import Domain
@@ -411,7 +411,6 @@ def _permutation(draw, shape):
 
 
 def _two_dims(draw, shape):
-    from hypothesis import strategies as st
 
     from .strategies import dims
 
