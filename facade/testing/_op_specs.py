@@ -8,14 +8,12 @@ with a suffix for a variant: "sum.dim", "add.scalar", "pow.scalar_base". The op 
 Domains keep inputs where the op is defined (log > 0, acos in (-1, 1)) and name its kinks
 (abs at 0, floor at integers) so gradcheck can avoid them while value checks still hit them.
 """
-import math
-
 import numpy as np
 import scipy.special as sp
 
 from .. import _dtype
 from ._case_builders import (REAL, along_dim, binary, gather_args, index_select_args, masked_args, matmul_args,
-                             matrices, reduction, scatter_args, several, shaped, ternary, unary, where_args,
+                             matrices, scatter_args, several, shaped, ternary, unary, where_args,
                              with_scalar)
 from ._domains import Domain
 from ._op_spec import FLOAT, OpSpec
@@ -201,108 +199,6 @@ spec("clamp.tensor", lambda T, x, lo, hi: T.clamp(x, lo, hi), ternary(X_OFF, LOW
      lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi))
 spec("clamp_min", lambda T, x: T.clamp_min(x, 0.5), unary(X_OFF), lambda x: np.maximum(x, 0.5), inplace=None)
 spec("clamp_max", lambda T, x: T.clamp_max(x, 0.5), unary(X_OFF), lambda x: np.minimum(x, 0.5))
-
-# ---- reductions ----------------------------------------------------------------------------
-FLOAT_SUM = ("float32", "float64", "int64", "bool")
-
-
-def _sum_ref(fn):
-    return lambda x, dim=None, keepdim=False: fn(x, axis=axis(dim, x.ndim), keepdims=keepdim)
-
-
-spec("sum", method("sum"), reduction(tuple_dims=True), _sum_ref(np.sum), dtypes=FLOAT_SUM)
-spec("sum.empty", lambda T, x: x.sum(), shaped(lambda draw, s: {}, min_side=0), lambda x: np.sum(x))
-spec("mean", method("mean"), reduction(tuple_dims=True), _sum_ref(np.mean))
-spec("nansum", method("nansum"), reduction(tuple_dims=True), _sum_ref(np.nansum))
-spec("nanmean", method("nanmean"), reduction(tuple_dims=True), _sum_ref(np.nanmean))
-spec("prod", method("prod"), reduction(Domain(-2.0, 2.0, kinks=(0.0,))), _sum_ref(np.prod), dtypes=NUM)
-spec("amax", method("amax"), reduction(dim="required", tuple_dims=True, unique=True), _sum_ref(np.amax), dtypes=NUM)
-spec("amin", method("amin"), reduction(dim="required", tuple_dims=True, unique=True), _sum_ref(np.amin), dtypes=NUM)
-spec("amax.ties", lambda T, x: x.amax(), unary(SMALL_INTS), lambda x: np.amax(x), gradcheck=False)
-spec("max", lambda T, x: x.max(), unary(unique=True), lambda x: np.max(x), dtypes=NUM)
-spec("min", lambda T, x: x.min(), unary(unique=True), lambda x: np.min(x), dtypes=NUM)
-spec("max.ties", lambda T, x: x.max(), unary(SMALL_INTS), lambda x: np.max(x), gradcheck=False)
-
-
-def _dim_extreme_ref(fn, arg):
-    def ref(x, dim, keepdim=False):
-        a = axis(dim, x.ndim)
-        if a is None:
-            return x.copy(), np.zeros((), np.int64)
-        return fn(x, axis=a, keepdims=keepdim), arg(x, axis=a, keepdims=keepdim)
-
-    return ref
-
-
-spec("max.dim", method("max"), reduction(dim="required", unique=True), _dim_extreme_ref(np.max, np.argmax), dtypes=NUM)
-spec("min.dim", method("min"), reduction(dim="required", unique=True), _dim_extreme_ref(np.min, np.argmin), dtypes=NUM)
-spec("max.binary", lambda T, a, b: T.max(a, b), binary(GRID_A, GRID_B), np.maximum)
-spec("argmax", method("argmax"), reduction(SMALL_INTS), lambda x, dim=None, keepdim=False: _argext(np.argmax, x, dim, keepdim),
-     dtypes=NUM, differentiable=False)
-spec("argmin", method("argmin"), reduction(SMALL_INTS), lambda x, dim=None, keepdim=False: _argext(np.argmin, x, dim, keepdim),
-     dtypes=NUM, differentiable=False)
-
-
-def _argext(fn, x, dim, keepdim):
-    if dim is None:
-        r = np.asarray(fn(x.reshape(-1)))
-        return r.reshape((1,) * x.ndim) if keepdim else r
-    if x.ndim == 0:
-        return np.zeros((), np.int64)
-    return fn(x, axis=dim % x.ndim, keepdims=keepdim)
-
-
-def _correction(draw, shape):
-    from hypothesis import strategies as st
-
-    return {"correction": draw(st.sampled_from([0, 1]))}
-
-
-def _var_ref(fn):
-    def ref(x, dim=None, keepdim=False, correction=1):
-        with np.errstate(all="ignore"):
-            return fn(x, axis=axis(dim, x.ndim), ddof=correction, keepdims=keepdim)
-
-    return ref
-
-
-spec("var", method("var"), reduction(tuple_dims=True, unique=True, min_size=2, min_dims=1, extra=_correction),
-     _var_ref(np.var))
-spec("std", method("std"), reduction(tuple_dims=True, unique=True, min_size=2, min_dims=1, extra=_correction),
-     _var_ref(np.std))
-spec("logsumexp", method("logsumexp"), reduction(dim="required", tuple_dims=True),
-     lambda x, dim, keepdim=False: sp.logsumexp(x, axis=axis(dim, x.ndim), keepdims=keepdim) if x.ndim else x.copy())
-
-
-def _norm_p(draw, shape):
-    from hypothesis import strategies as st
-
-    return {"p": draw(st.sampled_from([2, 1, 3, math.inf]))}
-
-
-def _norm_ref(x, p=2, dim=None, keepdim=False):
-    a = axis(dim, x.ndim)
-    ax = np.abs(x)
-    if p == math.inf:
-        return np.max(ax, axis=a, keepdims=keepdim)
-    return np.sum(ax**p, axis=a, keepdims=keepdim) ** (1.0 / p)
-
-
-spec("norm", method("norm"), reduction(Domain(kinks=(0.0,), exclude=()), tuple_dims=True, unique=True, extra=_norm_p),
-     _norm_ref)
-spec("count_nonzero", method("count_nonzero"), reduction(SMALL_INTS, keepdim=False),
-     lambda x, dim=None: np.count_nonzero(x, axis=axis(dim, x.ndim)), dtypes=ALL, differentiable=False)
-spec("any", method("any"), reduction(SMALL_INTS), _sum_ref(np.any), dtypes=ALL, differentiable=False)
-spec("all", method("all"), reduction(SMALL_INTS), _sum_ref(np.all), dtypes=ALL, differentiable=False)
-
-
-def _scan_ref(fn):
-    return lambda x, dim: fn(x, axis=axis(dim, x.ndim)) if x.ndim else x.copy()
-
-
-spec("cumsum", method("cumsum"), along_dim(), _scan_ref(np.cumsum), dtypes=NUM, inplace="cumsum_")
-spec("cumprod", method("cumprod"), along_dim(Domain(-2.0, 2.0, exclude=(0.0,))), _scan_ref(np.cumprod), dtypes=NUM)
-spec("logcumsumexp", method("logcumsumexp"), along_dim(), _scan_ref(np.logaddexp.accumulate))
 
 # ---- softmax, sorting ----------------------------------------------------------------------
 
@@ -670,5 +566,7 @@ def _setitem(x, index):
 del _name, _ref, _dom, _dtypes, _da, _db, _fn, _nd
 SPECS.pop(None, None)
 
-# the nn families' specs, one module each (they call spec() above)
-from . import _attention_specs, _conv_specs, _core_specs_more, _nn_specs, _rnn_specs  # noqa: E402,F401
+# the other families' specs, one module each (they call spec() above)
+from . import _activation_specs, _attention_specs, _conv_specs, _core_cases_specs, _layer_specs  # noqa: E402,F401
+from . import _linalg_specs, _loss_specs, _pointwise_random_specs, _reduction_specs, _rnn_specs  # noqa: E402,F401
+from . import _shape_index_specs  # noqa: E402,F401
