@@ -167,10 +167,16 @@ spec("linalg.cholesky", lambda T, a: T.linalg.cholesky(_pd(T, a)), square(),
 spec("linalg.cholesky.upper", lambda T, a: T.linalg.cholesky(_pd(T, a), upper=True), square(),
      lambda a: np.swapaxes(np.linalg.cholesky(_np_pd(a)), -1, -2), **LIN)
 spec("cholesky", lambda T, a: _pd(T, a).cholesky(), square(), lambda a: np.linalg.cholesky(_np_pd(a)), **LIN)
+def _wide(b):
+    """The first min(2, cols) rows of b: never more rows than columns."""
+    return b[:min(2, b.shape[-1])]
+
+
 spec("linalg.qr", lambda T, a: T.linalg.qr(_separated(T, a)), rect(batch=False),
      lambda a: tuple(np.linalg.qr(_np_separated(a))), **LIN)
-spec("linalg.qr.complete", lambda T, a: T.linalg.qr(_separated(T, a).mT[:2], mode="complete"), rect(batch=False),
-     lambda a: tuple(np.linalg.qr(np.swapaxes(_np_separated(a), -1, -2)[:2], mode="complete")), **LIN)
+# wide or square (rows <= cols): complete QR of a tall matrix has no derivative (PyTorch's backward raises, as facade's)
+spec("linalg.qr.complete", lambda T, a: T.linalg.qr(_wide(_separated(T, a).mT), mode="complete"), rect(batch=False),
+     lambda a: tuple(np.linalg.qr(_wide(np.swapaxes(_np_separated(a), -1, -2)), mode="complete")), **LIN)
 spec("qr", lambda T, a: _separated(T, a).qr(), rect(batch=False), lambda a: tuple(np.linalg.qr(_np_separated(a))),
      **LIN)
 
