@@ -145,6 +145,8 @@ def _window_max(w, valid, flat):
         pick = jnp.where(jnp.any(nan, axis=-1), last_nan, pick)
     pick = pick[..., None]
     value = jnp.take_along_axis(w, pick, axis=-1)[..., 0]
+    # a window of padding only (possible with dilation): PyTorch's maximum is -inf (its initial value)
+    value = jnp.where(jnp.any(valid, axis=-1), value, jnp.asarray(_lowest(w.dtype), w.dtype))
     index = jnp.take_along_axis(jnp.broadcast_to(jnp.asarray(flat), w.shape), pick, axis=-1)[..., 0]
     return value, index.astype(jnp.int64)
 

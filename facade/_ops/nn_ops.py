@@ -209,7 +209,8 @@ def _embedding_renorm(w, idx, max_norm, norm_type):
     used = jnp.zeros((w.shape[0],), bool).at[idx.reshape(-1)].set(True)
     norms = _norm(w, norm_type, (1,), False)
     too_big = used & (norms > max_norm)
-    scale = jnp.where(too_big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    # PyTorch reads each norm as a double and computes the scale in double, then multiplies the row by it
+    scale = jnp.where(too_big, max_norm / (norms.astype(jnp.float64) + 1e-7), 1.0).astype(w.dtype)
     return w * scale[:, None]
 
 

@@ -258,6 +258,10 @@ def _pool_args(nd, *, dilation=True, avg=False, ties=False):
         pad = tuple(draw(st.integers(0, kk // 2)) for kk in k)
         ceil_mode = draw(st.booleans())
         least = [dd * (kk - 1) + 1 - 2 * p for dd, kk, p in zip(d, k, pad)]
+        if not avg:
+            # sides of at least the dilation: else a dilated window can hold padding only, where PyTorch's max is
+            # -inf (facade's too) with an index past its row, so that its gradient lands in the next channel
+            least = [max(n, dd) for n, dd in zip(least, d)]
         spatial = _sizes(draw, limits, nd, least)
         kw = {"kernel_size": k if nd > 1 or draw(st.booleans()) else k[0], "stride": stride, "padding": pad,
               "ceil_mode": ceil_mode}

@@ -88,6 +88,16 @@ def test_max_pool_nan_and_inf():
     _compare("adaptive_max_pool2d", [x], indices=True, output_size=(3, 2))
 
 
+def test_a_window_of_padding_only_is_minus_infinity():
+    # dilation 2 skips the one element: the window holds the two padding entries. PyTorch's index for it points
+    # past the row (its gradient lands in the next channel), so only values are compared
+    x = np.arange(3, dtype=np.float32).reshape(3, 1, 1)
+    kw = dict(kernel_size=(1, 2), padding=(0, 1), dilation=(1, 2))
+    got, want = fF.max_pool2d(to_facade(x), **kw), torch.nn.functional.max_pool2d(to_torch(x), **kw)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert np.isneginf(got.numpy()).all()
+
+
 def test_max_pool_without_grad_and_integers():
     x = ties(1, (2, 3, 5, 5))
     run_both(lambda a: tF.max_pool2d(a, 2), lambda a: fF.max_pool2d(a, 2), [x], grad=False)
