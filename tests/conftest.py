@@ -1,9 +1,8 @@
 """Hypothesis profiles for the whole suite, chosen by the HYPOTHESIS_PROFILE environment variable
 (default: "ci" when the CI variable is set, else "dev").
 
-* ci  — few examples, small tensors, derandomized (the same examples every run: a CI result is
-        reproducible, and new examples are dev's job): the suite's two CI sessions take ~10
-        minutes each on two cores.
+* ci  — few examples, small tensors: the whole project suite stays well inside ~20 minutes on
+        two cores (the op suite under 5).
 * dev — many more examples and larger tensors, for local bug hunting.
 * triage — ci's budget without shrinking: lists every failing test quickly.
 
@@ -27,7 +26,7 @@ _DATABASE = DirectoryBasedExampleDatabase(str(_ROOT / ".hypothesis" / "examples"
 _SLOW_IS_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 settings.register_profile("ci", max_examples=10, deadline=None, database=_DATABASE, print_blob=True,
-                          suppress_health_check=_SLOW_IS_OK, derandomize=True)
+                          suppress_health_check=_SLOW_IS_OK)
 settings.register_profile("dev", max_examples=100, deadline=None, database=_DATABASE, print_blob=True,
                           suppress_health_check=_SLOW_IS_OK)
 
