@@ -12,6 +12,7 @@ The op suite reads its own budget (examples per check, tensor sizes) from tests/
 With FACADE_ORACLE set (nox -s oracle), torch must be importable: the differential tests would
 otherwise skip silently.
 """
+import functools
 import importlib.util
 import inspect
 import os
@@ -63,19 +64,15 @@ def _compares_with_torch(item):
     return any(s in source for s in _ASKS_FOR_TORCH)
 
 
-_MODULE_SKIPS = {}
-
-
+@functools.cache
 def _skips_without_torch(module):
-    """The module calls pytest.importorskip("torch") at its top level."""
-    if module not in _MODULE_SKIPS:
-        try:
-            lines = inspect.getsource(module).splitlines()
-        except (OSError, TypeError):
-            lines = []
-        _MODULE_SKIPS[module] = any(line.startswith(("pytest.importorskip(\"torch\")", "torch = pytest.importorskip"))
-                                    for line in lines)
-    return _MODULE_SKIPS[module]
+    """The module calls pytest.importorskip("torch") at its top level without binding it (`torch = ...` is found
+    by the module's `torch` attribute)."""
+    try:
+        lines = inspect.getsource(module).splitlines()
+    except (OSError, TypeError):
+        return False
+    return any(line.startswith('pytest.importorskip("torch")') for line in lines)
 
 
 def pytest_configure(config):
