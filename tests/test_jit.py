@@ -44,6 +44,31 @@ def test_jitted_steps_equal_eager_steps():
     assert jitted.recompiles == 0
 
 
+def test_state_touched_between_calls_is_read_and_written_as_eager():
+    """Between jitted calls the user reads the parameters through ops (with grad enabled, so
+    through their autograd LEAF nodes), writes one in place, replaces one through .data and
+    keeps a pending result computed from the old values: each is seen as in the eager twin."""
+    w1, b1, x, y = make_problem()
+    w2, b2, _, _ = make_problem()
+    eager, jitted = make_step(w1, b1), torch.jit.jit(make_step(w2, b2))
+    for i in range(12):
+        le, lj = eager(x, y), jitted(x, y)
+        assert lj.item() == pytest.approx(le.item(), rel=1e-6)
+        before1, before2 = (w1 * 2).sum(), (w2 * 2).sum()  # pending, read after the next step
+        assert (w2 * 1).sum().item() == pytest.approx((w1 * 1).sum().item(), rel=1e-6)
+        if i % 4 == 1:
+            with torch.no_grad():
+                w1.add_(0.01)
+                w2.add_(0.01)
+        if i % 4 == 3:
+            b1.data = b1.detach() * 0.5
+            b2.data = b2.detach() * 0.5
+        eager(x, y), jitted(x, y)
+        assert before2.item() == pytest.approx(before1.item(), rel=1e-6)
+    np.testing.assert_allclose(w2.detach().numpy(), w1.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b2.detach().numpy(), b1.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_steady_state_is_one_cached_call():
     w, b, x, y = make_problem()
     step = torch.jit.jit(make_step(w, b))

@@ -9,14 +9,18 @@ runtime inputs of the compiled program: a scheduler changing `lr` never recompil
 The maths is optax's transformations wherever they equal PyTorch's; where PyTorch differs
 it is written out here, with a comment saying how it differs.
 
-Precision: PyTorch computes scalar coefficients (1 - beta, lr / bias_correction, ...) in
-Python doubles and its kernels round them to the parameter dtype. Here the update runs in
-float64 ("opmath": hyperparameters arrive as float64 and optax's maths promotes with them)
-and each result is rounded back to its tensor's dtype once, which agrees with PyTorch's
-float32 arithmetic to a few ulps per step. Complex parameters are updated as (real, imag)
-pairs, as PyTorch's `view_as_real` does.
+Precision, as PyTorch's CPU kernels: PyTorch computes scalar coefficients (1 - beta,
+lr / bias_correction, ...) in Python doubles, rounds them to the parameter's compute dtype and
+does the elementwise arithmetic in that dtype (float32 for float32, float16 and bfloat16
+parameters; float64 for float64). Here hyperparameters arrive as float64 and are made
+*weakly typed* (`_hp`), so optax's scalar maths (1 - b2, b1 ** count) runs in double and meets
+the float32 arrays as a Python number would: rounded once, then float32 arithmetic. Results
+are rounded back to each tensor's dtype. (A strongly typed float64 scalar would promote every
+array to float64: twice the memory traffic, and no faster-than-float64 path on accelerators.)
+Complex parameters are updated as (real, imag) pairs, as PyTorch's `view_as_real` does.
 """
 import jax.numpy as jnp
+import numpy as np
 import optax
 from optax import tree_utils as otu
 
@@ -24,12 +28,29 @@ from .table import defop
 
 _F64 = jnp.float64
 
+try:  # jax's own conversion with a weak type; no public spelling exists (jax >= 0.4.30 has it)
+    from jax._src.lax.lax import _convert_element_type as _convert
+except ImportError:  # pragma: no cover - a future jax: fall back to (slower) float64 opmath
+    _convert = None
+
+
+def _weak(x):
+    """A float64 scalar that combines with an array as a Python number does (x64 mode):
+    with a float32 array it is rounded to float32 and the arithmetic stays float32."""
+    x = jnp.asarray(x, _F64).reshape(())
+    return x if _convert is None else _convert(x, np.dtype("float64"), weak_type=True)
+
+
+def _opmath(x):
+    """PyTorch's CPU compute dtype for a parameter dtype: float64 stays, the rest use float32."""
+    return _F64 if (x.real.dtype == _F64 or _convert is None) else jnp.float32
+
 
 def _up(x):
-    """A tensor value in opmath: float64, complex numbers as a trailing (real, imag) axis."""
+    """A tensor value in opmath, complex numbers as a trailing (real, imag) axis."""
     if jnp.iscomplexobj(x):
         x = jnp.stack([x.real, x.imag], axis=-1)
-    return x.astype(_F64)
+    return x.astype(_opmath(x))
 
 
 def _down(x, like):
@@ -40,15 +61,16 @@ def _down(x, like):
 
 
 def _hp(x):
-    """A hyperparameter operand (Python number, 0-d float64 or a 0-d tensor value) as float64."""
-    return jnp.asarray(x, _F64).reshape(())
+    """A hyperparameter operand (Python number, 0-d float64 or a 0-d tensor value) as a weakly
+    typed float64 scalar: scalar maths with it is double, arrays keep their dtype."""
+    return _weak(x)
 
 
 def _as_scalar_of(x, p):
     """A float64 coefficient rounded to p's (real) dtype, as PyTorch's kernels take a Python
     scalar. Used where the rounding is systematic: a coefficient applied every step to the
     parameter or to a buffer with a long memory (lr, AdamW's decay factor, momentum)."""
-    return x.astype(p.real.dtype).astype(_F64)
+    return _weak(x.astype(p.real.dtype))
 
 
 def _grad_in(p, g, wd, maximize, has_wd):
@@ -105,8 +127,10 @@ def _adam(p, g, step, m, v, vmax, lr, b1, b2, eps, wd, maximize, decoupled, has_
     if vmax is None:
         # optax.scale_by_adam is PyTorch's Adam: moments, bias corrections 1 - beta**step with
         # the incremented step, m_hat / (sqrt(v_hat) + eps).
-        U, st = optax.scale_by_adam(b1, b2, eps).update(G, optax.ScaleByAdamState(count=step, mu=_up(m), nu=_up(v)))
-        new_step, M, V, extra = st.count, st.mu, st.nu, ()
+        # The count goes in as float64, so that the bias corrections are computed in double.
+        state = optax.ScaleByAdamState(count=step.astype(_F64), mu=_up(m), nu=_up(v))
+        U, st = optax.scale_by_adam(b1, b2, eps).update(G, state)
+        new_step, M, V, extra = st.count.astype(step.dtype), st.mu, st.nu, ()
     else:
         # AMSGrad differs: PyTorch keeps the running max of the raw second moment and
         # bias-corrects that max with the current step; optax.scale_by_amsgrad takes the
@@ -115,8 +139,9 @@ def _adam(p, g, step, m, v, vmax, lr, b1, b2, eps, wd, maximize, decoupled, has_
         V = otu.tree_update_moment_per_elem_norm(G, _up(v), b2, 2)
         new_step = _step_inc(step)
         VMAX = jnp.maximum(_up(vmax), V)
-        v_hat = otu.tree_bias_correction(VMAX, b2, new_step)
-        U = otu.tree_bias_correction(M, b1, new_step) / (jnp.sqrt(v_hat) + eps)
+        count = new_step.astype(_F64)
+        v_hat = otu.tree_bias_correction(VMAX, b2, count)
+        U = otu.tree_bias_correction(M, b1, count) / (jnp.sqrt(v_hat) + eps)
         extra = (_down(VMAX, vmax),)
     return (_down(P - lr * U, p), new_step, _down(M, m), _down(V, v)) + extra
 

@@ -65,8 +65,3 @@ class Provider:
         self.pos += n
         return out if isinstance(value, (tuple, list)) else out[0]
 
-
-def padded(pairs, capacity):
-    """The current values of `pairs`, zero-padded to the program's live-input length."""
-    vals = read(pairs)
-    return vals + [0.0] * (capacity - len(vals))

@@ -89,7 +89,11 @@ class _Entry:
         self.state = state  # representative tensors of the state storages
         self.grad_owners = []  # state tensors whose .grad is set by the step
         self.grad_objects = []  # the tensor (or None) each of them ends with
-        self.version_bumps = []  # in-place writes per state tensor during the step
+        self.bumps = []  # (position, count) of the state tensors the step writes in place
+        self.changed = []  # positions of the state tensors whose value the step changes
+        # what the last call left behind, for the fast guard (see Jitted._unchanged_since)
+        self.after_nodes, self.after_grads = [], []
+        self.arg_sig, self.live_zero = None, None
         self.out_tree = None
         self.fn = None
         self.touched_outside = []
@@ -110,18 +114,24 @@ class Jitted:
         self.calls = 0
         self._state = None  # discovered state (list of tensors), None before the first call
         self._live = []  # (container, key) of the Python numbers read through jit.live
+        self._live_values = (None, [])  # (pairs, their values) as read by the last guard
         self._entries = {}
+        self._fast = None  # the entry the last call ran, while nothing has touched its state since
 
     def reset(self):
         """Forget discovered state and compiled programs (e.g. after swapping model parameters)."""
         self._state = None
         self._live = []
         self._entries.clear()
+        self._fast = None
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
         if self._state is None:
             return self._discover(args, kwargs)
+        entry = self._fast
+        if entry is not None and self._unchanged_since(entry, args, kwargs):
+            return self._run(entry, args, kwargs, fresh=False)
         key = self._guard(args, kwargs)
         entry = self._entries.get(key)
         if entry is None:
@@ -135,10 +145,30 @@ class Jitted:
 
     # ---- guards ------------------------------------------------------------------------
     def _guard(self, args, kwargs):
-        state = tuple((id(t._storage), tuple(t._storage.node.shape), t._storage.node.dtype.name,
-                       None if t._grad is None else id(t._grad)) for t in self._state)
-        live = tuple(v == 0 for v in _live.read(self._live))
-        return _arg_signature(args, kwargs), state, live
+        state = []
+        for t in self._state:
+            st, g = t._storage, t._grad
+            state.append((id(st), st.node.shape, st.node.dtype.name, None if g is None else id(g)))
+        values = _live.read(self._live)
+        self._live_values = (self._live, values)  # read once per call: _inputs passes them in
+        return _arg_signature(args, kwargs), tuple(state), tuple(v == 0 for v in values)
+
+    def _unchanged_since(self, entry, args, kwargs):
+        """The fast guard: True when the state is exactly as the last call left it (the same
+        nodes in the same storages, the same .grad objects) and the arguments and the zero
+        pattern of the live numbers match, so the full guard would pick `entry` again."""
+        if entry.live is not self._live or len(entry.state) != len(self._state):
+            return False
+        for t, n, g in zip(entry.state, entry.after_nodes, entry.after_grads):
+            if t._storage.node is not n or t._grad is not g:
+                return False
+        values = _live.read(self._live)
+        if entry.live_zero != tuple(v == 0 for v in values):
+            return False
+        if _arg_signature(args, kwargs) != entry.arg_sig:
+            return False
+        self._live_values = (self._live, values)
+        return True
 
     def _note_recompile(self, key):
         self.recompiles += 1
@@ -235,12 +265,15 @@ class Jitted:
             grad_nodes = [g._node() for g in entry.grad_objects if g is not None]
             out_nodes = [o._node() for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
             _engine.evaluate([n for n in final + grad_nodes + out_nodes if n.value is None])
-            entry.version_bumps = [t._vc[0] - v for t, v in zip(state, versions_before)]
+            entry.bumps = [(k, t._vc[0] - v) for k, (t, v) in enumerate(zip(state, versions_before)) if t._vc[0] != v]
             entry.out_meta = [(n.shape, n.dtype) for n in out_nodes]
             entry.out_static = [None if is_t else o for o, is_t in zip(out_leaves, entry.out_kinds)]
             entry.out_requires_grad = [o.requires_grad for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
-            return ([n.value for n in final], [n.value for n in grad_nodes], [n.value for n in out_nodes],
-                    _random._STATE["key"])
+            # a state tensor the step leaves alone is not an output: its value stays where it is
+            # (an output equal to an input would be a copy of it every call)
+            entry.changed = [k for k, (n, v) in enumerate(zip(final, state_vals)) if n.value is not v]
+            return ([final[k].value for k in entry.changed], [n.value for n in grad_nodes],
+                    [n.value for n in out_nodes], _random._STATE["key"])
 
         def restore():
             for t, n in zip(state, originals):  # leave the program's tensors as they were
@@ -263,7 +296,7 @@ class Jitted:
         entry.fn = lowered.compile()
         _engine._STATS["compiles"] += 1
         self._live = entry.live
-        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))
+        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)), args, kwargs)
 
     # ---- 3. steady state -----------------------------------------------------------------
     def _inputs(self, entry, args, kwargs):
@@ -279,24 +312,41 @@ class Jitted:
         if key is None:
             _random.manual_seed(_random._STATE["seed"])
             key = _random._STATE["key"]
-        return state_vals, arg_vals, key, np.asarray(_live.padded(entry.live, entry.live_capacity), np.float64)
+        pairs, values = self._live_values
+        if pairs is not entry.live:
+            values = _live.read(entry.live)
+        values = values + [0.0] * (entry.live_capacity - len(values))
+        return state_vals, arg_vals, key, np.asarray(values, np.float64)
 
-    def _run(self, entry, args, kwargs):
-        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)))
+    def _run(self, entry, args, kwargs, fresh=True):
+        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)), args, kwargs, fresh)
 
-    def _write_back(self, entry, outs):
+    def _write_back(self, entry, outs, args, kwargs, fresh=True):
+        """Point the state's storages (and the .grad tensors') at new source nodes holding the
+        program's outputs. (Never at the old nodes with a new value: tensors cache the LEAF or
+        view nodes made from a value node by its identity.) `fresh`: the full guard ran, so
+        the fast guard's record of what this call leaves behind starts again from the state."""
         state_vals, grad_vals, out_vals, key = outs
-        for t, v, bump in zip(entry.state, state_vals, entry.version_bumps):
-            t._storage.set(_source(v, t._storage.node))
-            if bump:
-                t._vc[0] += bump
-        gi = iter(grad_vals)
+        state = entry.state
+        if fresh:
+            entry.after_nodes = [t._storage.node for t in state]
+            entry.after_grads = [t._grad for t in state]
+            entry.arg_sig = _arg_signature(args, kwargs)
+            entry.live_zero = tuple(v == 0 for v in _live.read(entry.live))
+        after = entry.after_nodes
+        for k, v in zip(entry.changed, state_vals):
+            st = state[k]._storage
+            n = after[k] = _source(v, st.node)
+            st.set(n)
+        for k, bump in entry.bumps:
+            state[k]._vc[0] += bump
+        gi, after_grads = iter(grad_vals), entry.after_grads
         for k, g in zip(entry.grad_owners, entry.grad_objects):
-            owner = entry.state[k]
             if g is not None:
                 g._storage.set(_source(next(gi), g._storage.node))
-            owner._grad = g
+            state[k]._grad = after_grads[k] = g
         _random._STATE["key"] = key
+        self._fast = entry
         it = iter(zip(out_vals, entry.out_meta, entry.out_requires_grad))
         leaves = []
         for is_t, static in zip(entry.out_kinds, entry.out_static):
