@@ -11,6 +11,7 @@ import itertools
 from ... import _grad_mode
 from ..._tensor import Tensor
 from ..parameter import Parameter
+from . import _state_dict
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -37,15 +38,6 @@ class RemovableHandle:
         self.remove()
 
 
-class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    __slots__ = ()
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
-
-    __str__ = __repr__
 
 
 def _addindent(text, n):
@@ -502,115 +494,12 @@ class Module:
     def share_memory(self):
         return self
 
-    # ---- state_dict --------------------------------------------------------------------
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
-        if args:  # the deprecated positional form (destination, prefix, keep_vars)
-            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args) :])[:3]
-        if destination is None:
-            destination = collections.OrderedDict()
-            destination._metadata = collections.OrderedDict()
-        meta = getattr(destination, "_metadata", None)
-        if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            res = hook(self, destination, prefix, {"version": self._version})
-            if res is not None:
-                destination = res
-        return destination
-
-    def _load_from_state_dict(
-        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs, assign=False
-    ):
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
-        for name, param in local.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
-                    f"checkpoint but received {type(value)}"
-                )
-                continue
-            if param.ndim == 0 and value.ndim == 1 and value.numel() == 1:
-                value = value[0]  # checkpoints from before 0-d tensors stored 1-element vectors
-            if tuple(value.shape) != tuple(param.shape):
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {param.shape}."
-                )
-                continue
-            try:
-                with _grad_mode.no_grad():
-                    if assign:
-                        self._assign(name, param, value)
-                    else:
-                        param.copy_(value)
-            except Exception as e:  # noqa: BLE001 - reported as PyTorch reports it
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} and '
-                    f"whose dimensions in the checkpoint are {value.shape}, an exception occurred : {e.args}."
-                )
-        if strict:
-            for key in state_dict.keys():
-                if not key.startswith(prefix):
-                    continue
-                head = key[len(prefix) :].split(".", 1)
-                if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
-                    unexpected_keys.append(key)
-
-    def _assign(self, name, old, value):
-        if isinstance(old, Parameter):
-            new = value if isinstance(value, Parameter) else Parameter(value, requires_grad=old.requires_grad)
-            self._parameters[name] = new
-        else:
-            self._buffers[name] = value
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        if not isinstance(state_dict, collections.abc.Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-
-        def load(module, prefix=""):
-            meta = metadata.get(prefix[:-1], {}) if metadata is not None else {}
-            module._load_from_state_dict(state_dict, prefix, meta, True, missing, unexpected, errors, assign)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-            keys = _IncompatibleKeys(missing, unexpected)
-            for hook in module._load_state_dict_post_hooks.values():
-                hook(module, keys)
-
-        load(self)
-        if strict:
-            if unexpected:
-                errors.insert(
-                    0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected))
-                )
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError(
-                "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
-            )
-        return _IncompatibleKeys(missing, unexpected)
+    # ---- state_dict (written in _state_dict.py) ------------------------------------------
+    _save_to_state_dict = _state_dict._save_to_state_dict
+    state_dict = _state_dict.state_dict
+    _load_from_state_dict = _state_dict._load_from_state_dict
+    _assign = _state_dict._assign
+    load_state_dict = _state_dict.load_state_dict
 
     # ---- printing ----------------------------------------------------------------------
     def _get_name(self):
