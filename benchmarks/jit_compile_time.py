@@ -39,7 +39,9 @@ OPTS = {
 
 
 def run(src):
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # FACADE_CACHE_DIR=0: facade's persistent compilation cache off, so every run compiles, as the JAX one does
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               FACADE_CACHE_DIR="0")
     out = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])

@@ -14,6 +14,10 @@ It also asks XLA to round every float16 / bfloat16 result to its dtype, as PyTor
 (`--xla_allow_excess_precision=false`; by default XLA keeps fused half-precision chains in
 float32). XLA reads the flag when its backend starts, so it takes effect when facade is imported
 before any JAX computation has run.
+
+And it turns on JAX's persistent compilation cache (in `~/.cache/facade/jax`; see
+`_compile_cache.py`, `FACADE_CACHE_DIR=0` turns it off), so a new process loads the XLA
+kernels earlier ones compiled instead of compiling them again.
 """
 import os as _os
 
@@ -23,6 +27,10 @@ if "xla_allow_excess_precision" not in _os.environ.get("XLA_FLAGS", ""):
 import jax as _jax  # noqa: E402
 
 _jax.config.update("jax_enable_x64", True)
+
+from . import _compile_cache  # noqa: E402
+
+_compile_cache.enable()
 
 from . import _dtype  # noqa: E402
 from ._dtype import get_default_dtype, set_default_dtype  # noqa: E402
