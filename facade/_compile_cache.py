@@ -10,8 +10,8 @@ Where: `$FACADE_CACHE_DIR`, else `$XDG_CACHE_HOME/facade/jax`, else `~/.cache/fa
 `FACADE_CACHE_DIR=0` (or an empty value) turns it off. The cache is not size-bounded: JAX's
 bound (`jax_compilation_cache_max_size`) scans the whole directory on every write, which made
 a test suite's thousands of kernels quadratic; entries are small (facade's whole test suite
-writes about 60 MB) and deleting the directory clears it. A cache the user configured for JAX (`JAX_COMPILATION_CACHE_DIR`
-or `jax.config`) is left exactly as configured.
+writes about 75 MB, 11,000 entries) and deleting the directory clears it. A cache the user
+configured for JAX (`JAX_COMPILATION_CACHE_DIR` or `jax.config`) is left exactly as configured.
 """
 import os
 

@@ -119,11 +119,11 @@ class _Program:
         return [vals[s] for s in self.outs]
 
     def run_op_by_op(self, in_vals, floats, ints):
-        """The same replay outside jit, each op as its own compiled computation (OpDef.compiled)."""
+        """The same replay outside jit, each op as its own compiled computation (OpDef.kernel)."""
         vals = fill_slots(self, in_vals, floats, ints)
-        for op, (impl, statics, argslots, out) in zip(self.ops, self.steps):
+        for op, (_, statics, argslots, out) in zip(self.ops, self.steps):
             args = [vals[a] for a in argslots]
-            vals[out] = impl(*args, *statics) if op.nout is None else op.compiled(len(args), len(statics))(*args, *statics)
+            vals[out] = op.kernel(len(args), len(statics))(*args, *statics)
         return [vals[s] for s in self.outs]
 
 

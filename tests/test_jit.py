@@ -30,10 +30,15 @@ def make_step(w, b, lr=0.05):
     return step
 
 
-def test_jitted_steps_equal_eager_steps():
+def eager_and_jitted_twins():
+    """The same problem twice: ((w, b, eager step), (w, b, jitted step), x, y)."""
     w1, b1, x, y = make_problem()
     w2, b2, _, _ = make_problem()
-    eager, jitted = make_step(w1, b1), torch.jit.jit(make_step(w2, b2))
+    return (w1, b1, make_step(w1, b1)), (w2, b2, torch.jit.jit(make_step(w2, b2))), x, y
+
+
+def test_jitted_steps_equal_eager_steps():
+    (w1, b1, eager), (w2, b2, jitted), x, y = eager_and_jitted_twins()
     for _ in range(30):
         le, lj = eager(x, y), jitted(x, y)
         assert lj.item() == pytest.approx(le.item(), rel=1e-6)
@@ -48,9 +53,7 @@ def test_state_touched_between_calls_is_read_and_written_as_eager():
     """Between jitted calls the user reads the parameters through ops (with grad enabled, so
     through their autograd LEAF nodes), writes one in place, replaces one through .data and
     keeps a pending result computed from the old values: each is seen as in the eager twin."""
-    w1, b1, x, y = make_problem()
-    w2, b2, _, _ = make_problem()
-    eager, jitted = make_step(w1, b1), torch.jit.jit(make_step(w2, b2))
+    (w1, b1, eager), (w2, b2, jitted), x, y = eager_and_jitted_twins()
     for i in range(12):
         le, lj = eager(x, y), jitted(x, y)
         assert lj.item() == pytest.approx(le.item(), rel=1e-6)

@@ -45,6 +45,11 @@ class OpDef:
             fn = cache[nargs, nstatics] = jax.jit(self.impl, static_argnums=tuple(range(nargs, nargs + nstatics)))
         return fn
 
+    def kernel(self, nargs, nstatics):
+        """What an op-by-op replay calls for this op: its compiled kernel, or the plain
+        implementation for ops whose outputs user code decides each call (nout None)."""
+        return self.impl if self.nout is None else self.compiled(nargs, nstatics)
+
     def grad_fn_name(self, node):
         g = self.grad_fn
         if g is None:

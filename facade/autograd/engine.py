@@ -188,8 +188,8 @@ class _Fused:
                      probe_slots.get(n.sl, -1)) for n in w.fwd]
         # op by op (a structure's first run): each op as its own compiled kernel, shared by every
         # graph that uses the op on those shapes, instead of one kernel per JAX primitive inside it
-        self.pre_kernels = [_kernel(n) for n in w.pre]
-        self.fwd_kernels = [_kernel(n) for n in w.fwd]
+        self.pre_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.pre]
+        self.fwd_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.fwd]
         self.diff = [(own, val) for _, own, val in w.diff]
         self.roots = [r.sl for r in roots]
         self.root_meta = [(r.shape, r.dtype.np) for r in roots]
@@ -202,10 +202,10 @@ class _Fused:
 
     def run(self, in_vals, floats, ints, overrides=(), leaf_values=(), op_by_op=False):
         vals = _engine.fill_slots(self, in_vals, floats, ints)
-        pre_kernels = self.pre_kernels if op_by_op else [None] * len(self.pre)
-        fwd_kernels = self.fwd_kernels if op_by_op else [None] * len(self.fwd)
-        for (impl, statics, argslots, out), kernel in zip(self.pre, pre_kernels):
-            vals[out] = (kernel or impl)(*[vals[a] for a in argslots], *statics)
+        pre_fns = self.pre_kernels if op_by_op else [impl for impl, *_ in self.pre]
+        fwd_fns = self.fwd_kernels if op_by_op else [impl for impl, *_ in self.fwd]
+        for (_, statics, argslots, out), fn in zip(self.pre, pre_fns):
+            vals[out] = fn(*[vals[a] for a in argslots], *statics)
         for slot, value in overrides:  # create_graph: values reached through the recorded node's arguments
             vals[slot] = value
         primals = [vals[v] for _, v in self.diff]
@@ -217,8 +217,8 @@ class _Fused:
             s = list(vals)
             for (own, _), p in zip(self.diff, primals):
                 s[own] = p
-            for (impl, statics, argslots, out, rg, probe), kernel in zip(self.fwd, fwd_kernels):
-                r = (kernel or impl)(*[s[a] for a in argslots], *statics)
+            for (_, statics, argslots, out, rg, probe), fn in zip(self.fwd, fwd_fns):
+                r = fn(*[s[a] for a in argslots], *statics)
                 if not rg:
                     r = jax.lax.stop_gradient(r)
                 elif probe >= 0:
@@ -259,12 +259,6 @@ def _call(key, w, build):
     _seen.add(key)
     _STATS["eager_runs"] += 1
     return prog.run(in_vals, floats, ints, op_by_op=True)
-
-
-def _kernel(node):
-    """The op's compiled kernel for an op-by-op run (None: call the implementation directly)."""
-    op = node.op
-    return None if op.nout is None else op.compiled(len(node.args), len(node.statics))
 
 
 def _source_like(v, like):
