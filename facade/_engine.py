@@ -28,7 +28,7 @@ from ._tape import observed
 
 __all__ = ["evaluate", "stats", "reset_stats", "set_cache_limit"]
 
-_STATS = {"compiles": 0, "cache_hits": 0, "eager_runs": 0, "nodes_replayed": 0}
+_STATS = {"compiles": 0, "cache_hits": 0, "eager_runs": 0, "nodes_replayed": 0, "backward_replays": 0}
 _compiled = collections.OrderedDict()  # key -> jitted replay
 _seen = {}  # key -> True once run eagerly
 _limits = {"cache": 1024, "seen": 16384}
@@ -36,7 +36,8 @@ MAX_PENDING_DEPTH = 400  # a longer chain of pending nodes is computed at once
 
 
 def stats():
-    """Counters since the last reset: XLA compiles, compiled-cache hits, op-by-op replays."""
+    """Counters since the last reset: XLA compiles, compiled-cache hits, op-by-op replays, and
+    backward_replays: backwards whose recurring structure was re-found without a walk (autograd/_replay.py)."""
     return dict(_STATS, cached_programs=len(_compiled))
 
 
@@ -49,9 +50,15 @@ def set_cache_limit(n):
     _limits["cache"] = int(n)
 
 
+_CLEARERS = []  # other caches of compiled programs (backward's), cleared with this one
+
+
 def clear_cache():
+    """Forget every compiled program and every structure seen (the next runs are first sights)."""
     _compiled.clear()
     _seen.clear()
+    for clear in _CLEARERS:
+        clear()
 
 
 def _schedule(roots):

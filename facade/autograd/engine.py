@@ -31,6 +31,8 @@ from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed
+from . import _replay
+from .hooks import HOOKED
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
@@ -43,6 +45,16 @@ _STATS = _engine._STATS
 _compiled = collections.OrderedDict()  # key -> jitted _Fused.run
 _programs = {}  # key -> _Fused
 _seen = set()
+
+
+def _clear():
+    _compiled.clear()
+    _programs.clear()
+    _seen.clear()
+    _replay.clear()
+
+
+_engine._CLEARERS.append(_clear)
 
 
 def _bad_version(vc, version, node):
@@ -276,6 +288,12 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     autograd/__init__.py). Returns ({id(leaf tensor) or id(node): grad Tensor}, leaf
     tensors, indices of the leaves whose .grad the program already accumulated into).
     """
+    replayable = (not create_graph and not cuts and targets is None and len(roots) == 1 and len(cotangents) == 1
+                  and not HOOKED)
+    if replayable:
+        found = _replay.find(roots[0], cotangents[0], accumulate)
+        if found is not None:
+            return _run_template(found, retain_graph)
     if cuts:
         _engine.evaluate(list(cuts))
     ggen, leaf_nodes = _grad_graph(roots, cuts)
@@ -323,30 +341,67 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
         grad_mode = _GRAD[0]
         _GRAD[0] = False
         try:
-            totals_v, probes_v, aux_v, pre_v = _call(structure, w, build)
+            outs = _call(structure, w, build)
         finally:
             _GRAD[0] = grad_mode
-        for n, v in zip(aux, aux_v):
-            n.value = v
-        for n, v in zip(pre_out, pre_v):
-            n.value = v
-            n.args = ()
-        for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
-            g = leaf_tensors[k]._grad
-            g._storage.set(_source_like(totals_v[k], g._storage.node))
-            g._vc[0] += 1
-            totals_v[k] = None
-        totals = [None if v is None else wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
-        probe_grads = [wrap(_source_like(v, n)) for v, n in zip(probes_v, probes + cut_nodes)]
+        fn = _compiled.get(structure) if replayable else None
+        if fn is not None:  # compiled: the next backward of this structure can skip the walk
+            _replay.install(_replay.Template(fn, structure, w, roots[0], cotangents[0], olds, old_targets, leaf_tensors, leaf_of,
+                                             aux, pre_out), _replay.key_of(roots[0], cotangents[0], accumulate))
+        totals, probe_grads = _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes + cut_nodes)
     if not retain_graph:
         for n in w.fwd:
             if n.op.saves and n.sl in rg:
                 n.freed = True
+    return _result(leaf_tensors, totals, probes + cut_nodes, probe_grads, old_targets)
+
+
+def _run_template(found, retain_graph):
+    """run_backward for a structure re-found by its template (see _replay.py)."""
+    tpl, nodes, leaf_tensors, pre_out = found
+    in_vals = _engine.as_jax([nodes[s] for s in tpl.in_slots])
+    floats = np.asarray([nodes[s].value for s in tpl.float_slots], np.float64)
+    ints = np.asarray([nodes[s].value for s in tpl.int_slots], np.int64)
+    _STATS["cache_hits"] += 1
+    _STATS["backward_replays"] += 1
+    grad_mode = _GRAD[0]
+    _GRAD[0] = False
+    try:
+        outs = tpl.fn(in_vals, floats, ints)
+    finally:
+        _GRAD[0] = grad_mode
+    aux = [nodes[tpl.root_slot]] if tpl.root_out else []
+    totals, _ = _write_back(outs, aux, pre_out, leaf_tensors, tpl.old_targets, ())
+    if not retain_graph:
+        for s in tpl.free_slots:
+            nodes[s].freed = True
+    return _result(leaf_tensors, totals, (), (), tpl.old_targets)
+
+
+def _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes):
+    """Store a backward program's results: kept values on their nodes, gradients added into the
+    existing .grad tensors; returns the other gradients as new tensors."""
+    totals_v, probes_v, aux_v, pre_v = outs
+    for n, v in zip(aux, aux_v):
+        n.value = v
+    for n, v in zip(pre_out, pre_v):
+        n.value = v
+        n.args = ()
+    for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
+        g = leaf_tensors[k]._grad
+        g._storage.set(_source_like(totals_v[k], g._storage.node))
+        g._vc[0] += 1
+        totals_v[k] = None
+    totals = [None if v is None else wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
+    return totals, [wrap(_source_like(v, n)) for v, n in zip(probes_v, probes)]
+
+
+def _result(leaf_tensors, totals, probe_nodes, probe_grads, old_targets):
     result = {}
     for k, t in enumerate(leaf_tensors):
         if totals[k] is not None:
             result[id(t)] = totals[k]
-    for n, g in zip(probes + cut_nodes, probe_grads):
+    for n, g in zip(probe_nodes, probe_grads):
         result[id(n)] = g
     return result, leaf_tensors, {id(leaf_tensors[k]) for k in old_targets}
 
