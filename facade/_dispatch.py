@@ -66,9 +66,20 @@ def infer(op, args, statics):
     return meta if meta is not None else _infer_slow(op, args, statics, key)
 
 
+_SCALARS = {}  # (type, value) -> its SCALAR node: a number node holds nothing per use, so one serves all
+
+
 def scalar_node(x):
+    key = (type(x), x)
+    n = _SCALARS.get(key)
+    if n is not None:
+        return n
     n = Node(SCALAR, (), (), x, (), _dtype.scalar_dtype(x))
     n.mk = type(x)
+    if x == x and (x != 0 or type(x) is not float) and type(x) is not complex:  # not NaN, not +-0.0 (equal keys)
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        _SCALARS[key] = n
     return n
 
 

@@ -6,8 +6,9 @@ looks the compiled program up by it: on a scalar model that is most of a step's 
 structure has a compiled program, this module keeps a *template* of it: every node the walk
 found, how to reach it from the root (which argument of which earlier node), and what it must
 look like (op, static arguments, number of arguments, requires_grad, pending or computed,
-shape and dtype of a computed input, leaf tensor). `match` follows those directions on the
-current tape and checks each node as it goes:
+shape and dtype of a computed input, leaf tensor), written out as straight-line Python (one
+block of tests per node: no loop, no dispatch on kinds) and compiled once. That `check`
+follows the directions on the current tape and tests each node as it goes:
 
 * every argument edge of the old walk is followed, and a node reached a second time must be
   the very node reached first (so the sharing is the same);
@@ -21,7 +22,10 @@ A match therefore means the general path would build the same key, so its compil
 is called directly. Anything else (a saved tensor modified in place, a freed graph, hooks,
 create_graph, several roots) goes the general way, which raises PyTorch's errors.
 """
-from .._ops.table import LEAF, SCALAR
+import jax
+import numpy as np
+
+from .._ops.table import LEAF
 from .._tape import new_generation, observed
 
 # what a slot is, with what each kind checks
@@ -32,7 +36,7 @@ LEAF_USE = 3  # a leaf's use: the leaf tensor with this index
 PENDING = 4  # a node computed by the program outside the gradient: same op, statics, arity; still pending
 ON_PATH = 5  # a node the gradient flows through: same op, statics, arity; not freed, saved values unchanged
 
-_templates = {}  # (root op id, root statics, root mk, cotangent mk) -> [Template, ...] (most recent first)
+_templates = {}  # key_of(root, cotangent, accumulate) -> [Template, ...] (most recent first)
 _PER_KEY = 4
 
 
@@ -41,25 +45,15 @@ def key_of(root, cot, accumulate):
 
 
 class Template:
-    __slots__ = ("fn", "nslots", "nleaves", "segments", "old_targets", "has_old", "in_slots", "float_slots",
-                 "int_slots", "structure", "root_slot", "root_out", "pre_slots", "pre_out", "free_slots")
+    """One structure's directions, compiled into a Python function `check(root, cot, gen)` that
+    follows them on the current tape and returns what the program needs (or None)."""
+
+    __slots__ = ("fn", "structure", "old_targets", "check", "source", "_floats", "_floats_in")
 
     def __init__(self, fn, structure, w, root, cot, olds, old_targets, leaf_tensors, leaf_of, aux, pre_out):
         self.fn = fn
         self.structure = structure  # the general path's key: one template per structure
-        self.nslots = w.n
-        self.nleaves = len(leaf_tensors)
         self.old_targets = list(old_targets)
-        self.has_old = [k in set(old_targets) for k in range(len(leaf_tensors))]
-        self.in_slots = [n.sl for n in w.inputs]
-        self.float_slots = [n.sl for n in w.scalars if not isinstance(n.value, (bool, int))]
-        self.int_slots = [n.sl for n in w.scalars if isinstance(n.value, (bool, int))]
-        self.root_slot = root.sl
-        self.root_out = bool(aux)
-        self.pre_slots = [n.sl for n in w.pre]
-        outs = {id(n) for n in pre_out}
-        self.pre_out = [id(n) in outs for n in w.pre]
-        self.free_slots = [n.sl for n in w.fwd if n.op.saves and n.sl in w.in_fwd_rg]
         kind = {}
         for n in w.inputs:
             kind[n.sl] = (INPUT, n.mk, n.requires_grad, None)
@@ -76,38 +70,152 @@ class Template:
                 kind[n.sl] = (PENDING, n.op, n.statics, (len(n.args), n.requires_grad))
         seen = set()
         # the root's part first: it reaches every leaf, whose old .grad the later segments start from
-        self.segments = [(0, 0, self._steps(root, kind, seen))]
+        segments = [(0, 0, _steps(root, kind, seen))]
         for k, o in zip(old_targets, olds):
-            self.segments.append((1, k, self._steps(o, kind, seen)))
-        self.segments.append((2, 0, self._steps(cot, kind, seen)))
+            segments.append((1, k, _steps(o, kind, seen)))
+        segments.append((2, 0, _steps(cot, kind, seen)))
+        outs = {id(n) for n in pre_out}
+        replaced = {id(o) for o in olds}  # an old .grad's pending value: replaced by the new total, never an output
+        exits = {
+            "inputs": [n.sl for n in w.inputs],
+            "floats": [n.sl for n in w.scalars if not isinstance(n.value, (bool, int))],
+            "ints": [n.sl for n in w.scalars if isinstance(n.value, (bool, int))],
+            "nleaves": len(leaf_tensors),
+            "has_old": [k in set(old_targets) for k in range(len(leaf_tensors))],
+            "root": (root.sl, bool(aux)),
+            "pre": [(n.sl, id(n) in outs) for n in w.pre if id(n) not in replaced],
+            "free": [n.sl for n in w.fwd if n.op.saves and n.sl in w.in_fwd_rg],
+        }
+        self.source, env = _generate(segments, exits)
+        exec(compile(self.source, f"<backward template {id(self):x}>", "exec"), env)
+        self.check = env["check"]
+        self._floats = self._floats_in = None
 
-    @staticmethod
-    def _steps(anchor, kind, seen):
-        """Top-down directions to every slot below `anchor`: (parent slot or -1, argument index, slot, check)."""
-        steps = []
-        stack = [(-1, 0, anchor)]
-        while stack:
-            p, k, n = stack.pop()
-            s = n.sl
-            if s in seen:
-                steps.append((p, k, s, SEEN, None, None, None))
+    def numbers(self, floats):
+        """The float operands as the program's input array, on the device: the one from the last
+        call when the numbers are the same (a training loop's constants and learning rate), which
+        saves a host-to-device copy per call. Zeros are never reused (0.0 == -0.0)."""
+        if floats == self._floats and 0.0 not in floats:
+            return self._floats_in
+        arr = jax.device_put(np.asarray(floats, np.float64))
+        if not isinstance(arr, jax.core.Tracer):  # inside facade.jit's trace: a tracer, never kept
+            self._floats, self._floats_in = floats, arr
+        return arr
+
+
+def _steps(anchor, kind, seen):
+    """Top-down directions to every slot below `anchor`: (parent slot or -1, argument index, slot, check)."""
+    steps = []
+    stack = [(-1, 0, anchor)]
+    while stack:
+        p, k, n = stack.pop()
+        s = n.sl
+        if s in seen:
+            steps.append((p, k, s, SEEN, None, None, None))
+            continue
+        seen.add(s)
+        what, e1, e2, e3 = kind[s]
+        steps.append((p, k, s, what, e1, e2, e3))
+        if what == LEAF_USE:
+            stack.append((s, 0, n.args[0]))
+        elif what >= PENDING:
+            for i in range(len(n.args) - 1, -1, -1):
+                stack.append((s, i, n.args[i]))
+    return steps
+
+
+def _generate(segments, exits):
+    """The source of `check` (straight-line code: one block of tests per slot) and its globals."""
+    env = {"LEAF": LEAF, "observed": observed, "versions_ok": _versions_ok}
+    out = ["def check(root, cot, gen):"]
+
+    def emit(line):
+        out.append("    " + line)
+
+    leaves = set()
+    for anchor, idx, steps in segments:
+        for p, k, s, what, e1, e2, e3 in steps:
+            n = f"n{s}"
+            if p >= 0:
+                src = f"n{p}.args[{k}]"
+            elif anchor == 0:
+                src = "root"
+            elif anchor == 2:
+                src = "cot"
+            else:
+                if idx not in leaves:
+                    raise ValueError("an old .grad of a leaf the root does not reach")
+                emit(f"g = l{idx}._grad")
+                emit(f"if g is None or l{idx}.__dict__.get('_hooks_pre'): return None")
+                src = "g._node()"
+            if what == SEEN:
+                emit(f"if {src} is not {n}: return None")
                 continue
-            seen.add(s)
-            what, e1, e2, e3 = kind[s]
-            steps.append((p, k, s, what, e1, e2, e3))
-            if what == LEAF_USE:
-                stack.append((s, 0, n.args[0]))
-            elif what >= PENDING:
-                for i in range(len(n.args) - 1, -1, -1):
-                    stack.append((s, i, n.args[i]))
-        return steps
+            emit(f"{n} = {src}")
+            emit(f"if {n}.tag == gen: return None")  # one node in two slots: the sharing differs
+            emit(f"{n}.tag = gen")
+            if what == ON_PATH:
+                env[f"O{s}"], env[f"S{s}"] = e1, e2
+                emit(f"if {n}.op is not O{s} or not {n}.requires_grad or {n}.freed or len({n}.args) != {e3} "
+                     f"or {n}.statics != S{s}: return None")
+                emit(f"if {n}.saved and not versions_ok({n}.saved): return None")
+            elif what == PENDING:
+                env[f"O{s}"], env[f"S{s}"] = e1, e2
+                emit(f"if {n}.op is not O{s} or {n}.value is not None or len({n}.args) != {e3[0]} "
+                     f"or {n}.requires_grad is not {e3[1]} or {n}.statics != S{s}: return None")
+            elif what == INPUT:
+                env[f"M{s}"] = e1
+                emit(f"if {n}.value is None or {n}.mk != M{s} or {n}.requires_grad is not {e2}: return None")
+            elif what == NUMBER:
+                env[f"T{s}"] = e1  # a number node's mk is its Python type (no other node's is)
+                emit(f"if {n}.mk is not T{s}: return None")
+            else:  # LEAF_USE
+                emit(f"if {n}.op is not LEAF: return None")
+                if e1 in leaves:
+                    emit(f"if {n}.leaf is not l{e1}: return None")
+                else:
+                    leaves.add(e1)
+                    emit(f"l{e1} = {n}.leaf")
+    nl = exits["nleaves"]
+    names = [f"l{k}" for k in range(nl)]
+    if nl > 1:
+        emit(f"if len({{{', '.join(f'id({x})' for x in names)}}}) != {nl}: return None  # two indices, one tensor")
+    for x, old in zip(names, exits["has_old"]):
+        if not old:  # a .grad to add into where the program has none
+            emit(f"if {x}._grad is not None and not {x}.__dict__.get('_hooks_pre'): return None")
+    rs, rout = exits["root"]
+    emit(f"if (n{rs}.value is None and n{rs}.out is not None and observed(n{rs})) is not {rout}: return None")
+    for s, kept in exits["pre"]:
+        emit(f"if (n{s}.out is not None and observed(n{s})) is not {kept}: return None")
+
+    def lst(slots, attr=""):
+        return "[" + ", ".join(f"n{s}{attr}" for s in slots) + "]"
+
+    emit("return (" + ", ".join([
+        lst(exits["inputs"]), lst(exits["floats"], ".value"), lst(exits["ints"], ".value"),
+        "[" + ", ".join(names) + "]", lst([s for s, kept in exits["pre"] if kept]),
+        f"[n{rs}]" if rout else "[]", lst(exits["free"])]) + ")")
+    return "\n".join(out) + "\n", env
+
+
+def _versions_ok(saved):
+    for vc, version, _ in saved:
+        if vc[0] != version:
+            return False
+    return True
 
 
 def clear():
     _templates.clear()
 
 
-def install(tpl, key):
+def install(fn, structure, w, root, cot, olds, old_targets, leaf_tensors, leaf_of, aux, pre_out, accumulate):
+    """Keep a template of the backward the general path just ran with compiled program `fn`."""
+    try:
+        tpl = Template(fn, structure, w, root, cot, olds, old_targets, leaf_tensors, leaf_of, aux, pre_out)
+    except ValueError:
+        return  # a shape of graph the directions do not cover: it keeps taking the general path
+    key = key_of(root, cot, accumulate)
     lst = _templates.get(key)
     if lst is None:
         if len(_templates) > 1024:
@@ -119,84 +227,13 @@ def install(tpl, key):
 
 
 def find(root, cot, accumulate):
-    """(template, slot nodes, leaf tensors, pre_out nodes) for a matching template, else None."""
+    """What a matching template's check returns (inputs, floats, ints, leaf tensors, kept pending
+    nodes, kept roots, nodes to free) and the template, else None."""
     lst = _templates.get(key_of(root, cot, accumulate))
     if not lst:
         return None
     for tpl in lst:
-        found = match(tpl, root, cot)
+        found = tpl.check(root, cot, new_generation())
         if found is not None:
-            return (tpl,) + found
+            return tpl, found
     return None
-
-
-def match(tpl, root, cot):
-    gen = new_generation()
-    nodes = [None] * tpl.nslots
-    lts = [None] * tpl.nleaves
-    for anchor, idx, steps in tpl.segments:
-        if anchor == 0:
-            a = root
-        elif anchor == 1:
-            t = lts[idx]
-            g = t._grad if t is not None else None
-            if g is None or t.__dict__.get("_hooks_pre"):
-                return None
-            a = g._node()
-        else:
-            a = cot
-        for p, k, s, what, e1, e2, e3 in steps:
-            if p >= 0:
-                args = nodes[p].args
-                if k >= len(args):
-                    return None
-                a = args[k]
-            if what == SEEN:
-                if a is not nodes[s]:
-                    return None
-                continue
-            if a.tag == gen:
-                return None  # one node in two slots: the sharing differs
-            a.tag = gen
-            nodes[s] = a
-            if what == ON_PATH:
-                if a.op is not e1 or not a.requires_grad or a.freed or len(a.args) != e3 or a.statics != e2:
-                    return None
-                saved = a.saved
-                if saved:
-                    for vc, version, _ in saved:
-                        if vc[0] != version:
-                            return None
-            elif what == PENDING:
-                if a.op is not e1 or a.value is not None or (len(a.args), a.requires_grad) != e3 or a.statics != e2:
-                    return None
-            elif what == INPUT:
-                if a.value is None or a.mk != e1 or a.requires_grad is not e2 or a.op is SCALAR:
-                    return None
-            elif what == NUMBER:
-                if a.op is not SCALAR or a.mk is not e1:
-                    return None
-            else:  # LEAF_USE
-                if a.op is not LEAF:
-                    return None
-                t = a.leaf
-                have = lts[e1]
-                if have is None:
-                    lts[e1] = t
-                elif have is not t:
-                    return None
-    if tpl.nleaves > 1 and len({id(t) for t in lts}) != tpl.nleaves:
-        return None  # two leaf indices are one tensor
-    for t, old in zip(lts, tpl.has_old):
-        if not old and t._grad is not None and not t.__dict__.get("_hooks_pre"):
-            return None  # a .grad to add into where the program has none
-    if (root.value is None and root.out is not None and observed(root)) is not tpl.root_out:
-        return None
-    pre_out = []
-    for s, out in zip(tpl.pre_slots, tpl.pre_out):
-        n = nodes[s]
-        if (n.out is not None and observed(n)) is not out:
-            return None
-        if out:
-            pre_out.append(n)
-    return nodes, lts, pre_out

@@ -324,7 +324,9 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
         # live intermediates stay pending and are recomputed if ever read, which keeps the
         # program's outputs (each costs per call) to what training loops use
         aux = [n for n in roots if n.value is None and n.out is not None and observed(n)]
-        pre_out = [n for n in w.pre if n.out is not None and observed(n)]
+        # an old .grad's pending value (a zero_()) is replaced by the new total before anyone can read it
+        replaced = {id(o) for o in olds}
+        pre_out = [n for n in w.pre if n.out is not None and id(n) not in replaced and observed(n)]
         structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
                      tuple([o.sl for o in olds]), tuple([n.sl for n in probes]), tuple([n.sl for n in aux]),
                      tuple([n.sl for n in pre_out]), tuple(leaf_targets), tuple(old_targets))
@@ -346,8 +348,8 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
             _GRAD[0] = grad_mode
         fn = _compiled.get(structure) if replayable else None
         if fn is not None:  # compiled: the next backward of this structure can skip the walk
-            _replay.install(_replay.Template(fn, structure, w, roots[0], cotangents[0], olds, old_targets, leaf_tensors, leaf_of,
-                                             aux, pre_out), _replay.key_of(roots[0], cotangents[0], accumulate))
+            _replay.install(fn, structure, w, roots[0], cotangents[0], olds, old_targets, leaf_tensors, leaf_of, aux,
+                            pre_out, accumulate)
         totals, probe_grads = _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes + cut_nodes)
     if not retain_graph:
         for n in w.fwd:
@@ -356,25 +358,25 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     return _result(leaf_tensors, totals, probes + cut_nodes, probe_grads, old_targets)
 
 
+_NO_INTS = np.zeros((0,), np.int64)
+
+
 def _run_template(found, retain_graph):
     """run_backward for a structure re-found by its template (see _replay.py)."""
-    tpl, nodes, leaf_tensors, pre_out = found
-    in_vals = _engine.as_jax([nodes[s] for s in tpl.in_slots])
-    floats = np.asarray([nodes[s].value for s in tpl.float_slots], np.float64)
-    ints = np.asarray([nodes[s].value for s in tpl.int_slots], np.int64)
+    tpl, (inputs, floats, ints, leaf_tensors, pre_out, aux, free) = found
+    in_vals = _engine.as_jax(inputs)
     _STATS["cache_hits"] += 1
     _STATS["backward_replays"] += 1
     grad_mode = _GRAD[0]
     _GRAD[0] = False
     try:
-        outs = tpl.fn(in_vals, floats, ints)
+        outs = tpl.fn(in_vals, tpl.numbers(floats), np.asarray(ints, np.int64) if ints else _NO_INTS)
     finally:
         _GRAD[0] = grad_mode
-    aux = [nodes[tpl.root_slot]] if tpl.root_out else []
     totals, _ = _write_back(outs, aux, pre_out, leaf_tensors, tpl.old_targets, ())
     if not retain_graph:
-        for s in tpl.free_slots:
-            nodes[s].freed = True
+        for n in free:
+            n.freed = True
     return _result(leaf_tensors, totals, (), (), tpl.old_targets)
 
 
