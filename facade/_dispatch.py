@@ -95,8 +95,9 @@ def as_node(x):
     return as_node(x)
 
 
-def record_node(op, args, statics=(), differentiable=True):
-    """Create the pending Node for op(args, statics). `args` are Nodes (use Tensor._input_node)."""
+def record_node(op, args, statics=(), differentiable=True, meta=None):
+    """Create the pending Node for op(args, statics). `args` are Nodes (use Tensor._input_node);
+    `meta`: the result's (shape, dtype) when the caller already knows it (from infer)."""
     rg = False
     depth = 0
     device = None
@@ -114,7 +115,7 @@ def record_node(op, args, statics=(), differentiable=True):
             else:
                 _device.check_same(device, d)
     if op.nout == 1:
-        shape, dtype = infer(op, args, statics)
+        shape, dtype = meta if meta is not None else infer(op, args, statics)
         if rg and dtype.category < 2:
             rg = False  # integer and bool results never require grad
     else:
@@ -133,6 +134,18 @@ def _saved(op, tensors, args, node, outs):
     requires grad and the dividend only when the divisor does.
     """
     kind = op.saves
+    if kind == "cross" and len(args) == 2:  # mul: each input is saved for the other's gradient
+        a0, a1 = tensors
+        if args[1].requires_grad and isinstance(a0, Tensor):
+            vc = a0._vc
+            if args[0].requires_grad and isinstance(a1, Tensor):
+                vc1 = a1._vc
+                return ((vc, vc[0], args[0]), (vc1, vc1[0], args[1]))
+            return ((vc, vc[0], args[0]),)
+        if args[0].requires_grad and isinstance(a1, Tensor):
+            vc1 = a1._vc
+            return ((vc1, vc1[0], args[1]),)
+        return ()
     saved = []
     if kind != "out":  # the inputs
         n = len(args)

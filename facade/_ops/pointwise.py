@@ -9,8 +9,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .. import _dtype
-from .._dispatch import as_node, finish, record, record_node
+from .. import _dispatch, _dtype
+from .._dispatch import as_node, finish, infer, record, record_node
 from .frontend import METHODS as _METHODS
 from .frontend import cast, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
@@ -107,7 +107,22 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
     else:
         op = defop(name, lambda x, dt: fn(cast(x, dt)), grad_fn=grad_fn, saves=saves)
 
+    known = {}  # (input's shape and dtype, default dtype) -> (statics, result meta), for the plain case
+
     def frontend(input):
+        if isinstance(input, _dispatch.Tensor):
+            n = as_node(input)
+            hit = known.get((n.mk, _dtype._default[0]))
+            if hit is not None:
+                return finish(op, record_node(op, (n,), hit[0], meta=hit[1]), (input,), (n,))
+        out = _unary_slow(input)
+        if isinstance(input, _dispatch.Tensor) and out._storage.node.op is op:
+            n = as_node(input)
+            statics = out._storage.node.statics
+            known[n.mk, _dtype._default[0]] = (statics, infer(op, (n,), statics))
+        return out
+
+    def _unary_slow(input):
         x = input
         d = x.dtype
         if to_float:
@@ -264,15 +279,16 @@ DIV.grad_fn = _div_name
 RSUB.grad_fn = _rsub_name
 
 
-_BINARY_STATICS = {}  # (op id, float_out, operand kinds, default dtype) -> statics
+_BINARY_META = {}  # (op id, float_out, operand kinds, default dtype) -> (statics, (shape, dtype) of the result)
 
 
 def _binary(op, a, b, *, float_out=False):
-    """The hot path of every binary arithmetic op: operands → nodes → promoted dtype → record."""
+    """The hot path of every binary arithmetic op: operands → nodes → promoted dtype and result
+    shape (one dictionary lookup) → record."""
     na, nb = as_node(a), as_node(b)
     key = (op.id, float_out, na.mk, nb.mk, _dtype._default[0])
-    statics = _BINARY_STATICS.get(key)
-    if statics is None:
+    hit = _BINARY_META.get(key)
+    if hit is None:
         if na.op is SCALAR and nb.op is SCALAR:
             from .._creation import tensor
 
@@ -281,8 +297,9 @@ def _binary(op, a, b, *, float_out=False):
         d = promote_nodes(na, nb)
         if float_out and d.category < 2:
             d = _dtype.get_default_dtype()
-        statics = _BINARY_STATICS[key] = (d.np,)
-    return finish(op, record_node(op, (na, nb), statics), (a, b), (na, nb))
+        statics = (d.np,)
+        hit = _BINARY_META[key] = (statics, infer(op, (na, nb), statics))
+    return finish(op, record_node(op, (na, nb), hit[0], meta=hit[1]), (a, b), (na, nb))
 
 
 def _check_alpha(alpha, a, b):
@@ -306,7 +323,7 @@ def add(input, other, *, alpha=1, out=None):
 @export("sub", "subtract", inplace_names=("sub_", "subtract_"))
 def sub(input, other, *, alpha=1, out=None):
     input, other = operand(input), operand(other)
-    bools = [is_tensor(x) and x.dtype is _dtype.bool_ for x in (input, other)]
+    bools = [is_tensor(x) and x._node().dtype is _dtype.bool_ for x in (input, other)]
     if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
@@ -459,9 +476,23 @@ def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     lo = operand(min) if min is not None else 0
     hi = operand(max) if max is not None else 0
+    if isinstance(input, _dispatch.Tensor) and type(lo) in (float, int) and type(hi) in (float, int):
+        n = as_node(input)
+        key = (n.mk, type(min), type(max), _named, _dtype._default[0])
+        hit = _CLAMP_META.get(key)
+        if hit is None:
+            d = promote(*[input] + [b for b in (min, max) if b is not None])
+            statics = (min is not None, max is not None, _named, d.np)
+            args = (n, as_node(lo), as_node(hi))
+            hit = _CLAMP_META[key] = (statics, infer(CLAMP, args, statics))
+        args = (n, as_node(lo), as_node(hi))
+        return finish(CLAMP, record_node(CLAMP, args, hit[0], meta=hit[1]), (input, lo, hi), args)
     operands = [input] + [b for b in (min, max) if b is not None]
     d = promote(*[operand(o) for o in operands])
     return record(CLAMP, (input, lo, hi), (min is not None, max is not None, _named, d.np))
+
+
+_CLAMP_META = {}  # (input's shape and dtype, bound types, named, default dtype) -> (statics, result meta)
 
 
 export("clamp_min", inplace_names=("clamp_min_",))(lambda input, min: clamp(input, min=min, _named=True))
