@@ -18,6 +18,7 @@ import importlib
 import json
 import os
 import platform
+import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,6 +150,10 @@ def run_benchmark(mod, mods, skipped, quick):
     for other in ("torch", "jax"):
         ref = entries[other].get("median_s")
         ratios[f"facade/{other}"] = fac / ref if fac and ref else None
+        # paired: the ratio within each interleaved round, then the median over rounds (a slow phase
+        # of the machine hits both sides of one round, so this moves less than the ratio of medians)
+        a, b = entries["facade"].get("per_step_s"), entries[other].get("per_step_s")
+        ratios[f"paired facade/{other}"] = statistics.median([x / y for x, y in zip(a, b)]) if a and b else None
     return {"name": mod.NAME, "title": mod.TITLE, "config": cfg,
             "impls": entries, "ratios": ratios,
             "check": cross_check(entries, mod.RTOL, mod.ATOL)}
@@ -217,6 +222,11 @@ def print_report(meta, results, skipped):
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(row, widths))))
     print("\ntimes: median wall time per step; ratios > 1 mean facade is slower.")
+    paired = [f"{r['name']} {x:.2f}x / {y:.2f}x" for r in results
+              for x, y in [(r["ratios"]["paired facade/torch"], r["ratios"]["paired facade/jax"])] if x and y]
+    if paired:
+        print("paired ratios (facade/torch / facade/jax within each interleaved round, median over rounds): "
+              + ", ".join(paired))
     print("compiles: XLA compilations facade did during the timed repeats "
           "(after warm-up), from facade.engine.stats(); n/a if unavailable.")
 

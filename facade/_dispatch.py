@@ -66,20 +66,11 @@ def infer(op, args, statics):
     return meta if meta is not None else _infer_slow(op, args, statics, key)
 
 
-_SCALARS = {}  # (type, value) -> its SCALAR node: a number node holds nothing per use, so one serves all
-
-
 def scalar_node(x):
-    key = (type(x), x)
-    n = _SCALARS.get(key)
-    if n is not None:
-        return n
+    # one node per use, never shared: equal numbers in two places must not make a structure that
+    # a different pair of numbers would not have (the program's key would depend on the values)
     n = Node(SCALAR, (), (), x, (), _dtype.scalar_dtype(x))
     n.mk = type(x)
-    if x == x and (x != 0 or type(x) is not float) and type(x) is not complex:  # not NaN, not +-0.0 (equal keys)
-        if len(_SCALARS) > 4096:
-            _SCALARS.clear()
-        _SCALARS[key] = n
     return n
 
 

@@ -32,6 +32,14 @@ def test_first_sight_runs_op_by_op_then_compiles_once():
     assert s["cache_hits"] == 4  # then replayed
 
 
+def test_equal_python_numbers_in_two_places_do_not_make_a_new_structure():
+    x = torch.arange(5.0, requires_grad=True)
+    for a, b in [(0.5, 0.25), (0.5, 0.75), (0.5, 0.5), (0.25, 0.25), (2.0, 3.0)]:
+        ((x * a + b).sin() * a).sum().backward()
+        (x * a + b).sum().item()
+    assert torch.engine.stats()["compiles"] == 2  # one forward, one backward program
+
+
 def test_changing_python_numbers_do_not_recompile():
     x = torch.arange(5.0)
     values = []

@@ -1,5 +1,6 @@
 """torch.autograd: backward, grad, Function, grad modes and the graph objects."""
 from .. import _dispatch
+from .._dispatch import scalar_node
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
@@ -31,7 +32,11 @@ def _as_tuple(x):
 
 def _make_grads(outputs, grads, is_grads_batched=False, create_graph=False):
     """The incoming gradient of each output, as a Node (a number node for the implicit 1)."""
-    from .._dispatch import scalar_node
+    if grads is None and len(outputs) == 1:  # loss.backward(): only the implicit 1 to check
+        t = outputs[0]
+        n = t._node()
+        if n.shape == () and n.dtype.category == 2:
+            return (scalar_node(1.0),)
     from .._tensor import Tensor
 
     grads = _as_tuple(grads)
@@ -63,7 +68,7 @@ def _make_grads(outputs, grads, is_grads_batched=False, create_graph=False):
 def _roots(tensors):
     nodes = []
     for i, t in enumerate(tensors):
-        if not t.requires_grad:
+        if not t._rg and t._grad_fn is None and not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         nodes.append(t._input_node())
     return nodes
