@@ -100,7 +100,6 @@ class _Entry:
         self.live = []  # (container, key) read through jit.live, in program-input order
         self.live_capacity = 0
         self.live_overflow = False
-        self.live_last = None  # (values, device array) of the last call (see Jitted._live_array)
 
 
 class Jitted:
@@ -316,21 +315,8 @@ class Jitted:
         pairs, values = self._live_values
         if pairs is not entry.live:
             values = _live.read(entry.live)
-        return state_vals, arg_vals, key, self._live_array(entry, values)
-
-    @staticmethod
-    def _live_array(entry, values):
-        """The live numbers as the program's input, padded to its capacity: the device array of
-        the last call while the numbers are unchanged (a learning rate between scheduler steps),
-        which saves a host-to-device copy per call. Lists with a zero are always rebuilt (0.0 == -0.0)."""
-        last = entry.live_last
-        if last is not None and last[0] == values and 0 not in values:
-            return last[1]
-        arr = np.asarray(values + [0.0] * (entry.live_capacity - len(values)), np.float64)
-        if entry.fn is not None:  # compiled (not the lowering call): keep it on the device
-            arr = jax.device_put(arr)
-            entry.live_last = (list(values), arr)
-        return arr
+        values = values + [0.0] * (entry.live_capacity - len(values))
+        return state_vals, arg_vals, key, np.asarray(values, np.float64)
 
     def _run(self, entry, args, kwargs, fresh=True):
         return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)), args, kwargs, fresh)
