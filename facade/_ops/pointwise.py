@@ -110,16 +110,17 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
     known = {}  # (input's shape and dtype, default dtype) -> (statics, result meta), for the plain case
 
     def frontend(input):
-        if isinstance(input, _dispatch.Tensor):
-            n = as_node(input)
-            hit = known.get((n.mk, _dtype._default[0]))
-            if hit is not None:
-                return finish(op, record_node(op, (n,), hit[0], meta=hit[1]), (input,), (n,))
+        if not isinstance(input, _dispatch.Tensor):
+            return _unary_slow(input)
+        n = as_node(input)
+        key = (n.mk, _dtype._default[0])
+        hit = known.get(key)
+        if hit is not None:
+            return finish(op, record_node(op, (n,), hit[0], meta=hit[1]), (input,), (n,))
         out = _unary_slow(input)
-        if isinstance(input, _dispatch.Tensor) and out._storage.node.op is op:
-            n = as_node(input)
-            statics = out._storage.node.statics
-            known[n.mk, _dtype._default[0]] = (statics, infer(op, (n,), statics))
+        node = out._storage.node
+        if node.op is op:  # recorded (not a clone of an integer input, say): the same statics next time
+            known[key] = (node.statics, (node.shape, node.dtype))
         return out
 
     def _unary_slow(input):
@@ -476,19 +477,16 @@ def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     lo = operand(min) if min is not None else 0
     hi = operand(max) if max is not None else 0
+    bounds = [b for b, given in ((lo, min), (hi, max)) if given is not None]  # as Python numbers or tensors
     if isinstance(input, _dispatch.Tensor) and type(lo) in (float, int) and type(hi) in (float, int):
-        n = as_node(input)
-        key = (n.mk, type(min), type(max), _named, _dtype._default[0])
+        args = (as_node(input), as_node(lo), as_node(hi))
+        key = (args[0].mk, min is None, max is None, type(lo), type(hi), _named, _dtype._default[0])
         hit = _CLAMP_META.get(key)
         if hit is None:
-            d = promote(*[input] + [b for b in (min, max) if b is not None])
-            statics = (min is not None, max is not None, _named, d.np)
-            args = (n, as_node(lo), as_node(hi))
+            statics = (min is not None, max is not None, _named, promote(input, *bounds).np)
             hit = _CLAMP_META[key] = (statics, infer(CLAMP, args, statics))
-        args = (n, as_node(lo), as_node(hi))
         return finish(CLAMP, record_node(CLAMP, args, hit[0], meta=hit[1]), (input, lo, hi), args)
-    operands = [input] + [b for b in (min, max) if b is not None]
-    d = promote(*[operand(o) for o in operands])
+    d = promote(operand(input), *bounds)
     return record(CLAMP, (input, lo, hi), (min is not None, max is not None, _named, d.np))
 
 

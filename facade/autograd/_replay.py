@@ -81,7 +81,7 @@ class Template:
             "floats": [n.sl for n in w.scalars if not isinstance(n.value, (bool, int))],
             "ints": [n.sl for n in w.scalars if isinstance(n.value, (bool, int))],
             "nleaves": len(leaf_tensors),
-            "has_old": [k in set(old_targets) for k in range(len(leaf_tensors))],
+            "has_old": [k in old_targets for k in range(len(leaf_tensors))],
             "root": (root.sl, bool(aux)),
             "pre": [(n.sl, id(n) in outs) for n in w.pre if id(n) not in replaced],
             "free": [n.sl for n in w.fwd if n.op.saves and n.sl in w.in_fwd_rg],

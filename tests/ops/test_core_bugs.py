@@ -130,3 +130,19 @@ def test_create_graph_gradient_depends_on_grad_outputs():
         assert torch.allclose(dgo, x.cos())
         assert torch.autograd.gradgradcheck(torch.sin, (x,))
     """)
+
+
+def test_clamp_with_numpy_scalar_bounds_keeps_the_input_dtype():
+    # torch 2.13: numpy scalars are Python numbers to type promotion, so a float32 input stays float32
+    run_fresh("""
+        import numpy as np
+        x = torch.tensor([0.05, 0.5, 2.0])
+        for lo, hi in [(np.int64(0), np.float32(1.5)), (np.float64(0.1), 0.9), (None, np.float64(1.0))]:
+            for _ in range(2):  # the second call takes the memoised path
+                r = torch.clamp(x, lo, hi)
+                assert r.dtype == torch.float32, (lo, hi, r.dtype)
+        assert torch.clamp(x, np.int64(0), np.float32(1.5)).tolist() == [0.05000000074505806, 0.5, 1.5]
+        xi = torch.tensor([1, 5, 9])
+        r = torch.clamp(xi, np.float64(2.5), 7)
+        assert r.dtype == torch.float32 and r.tolist() == [2.5, 5.0, 7.0], (r.dtype, r.tolist())
+    """)
