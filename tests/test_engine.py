@@ -125,3 +125,20 @@ def test_a_structure_seen_once_never_compiles():
     ((a * 3).exp().sum()).backward()
     print(a.grad)
     assert torch.engine.stats()["compiles"] == 0
+
+
+def test_an_index_tensor_written_in_place_is_bounds_checked_again():
+    """Bounds checks read an index's values once per value (kept with its tape node); writing the
+    index in place gives it a new value, which is checked again, as PyTorch checks every call."""
+    x = torch.arange(12.0).reshape(4, 3)
+    idx = torch.tensor([0, 3])
+    for _ in range(2):
+        assert x[idx].tolist() == [[0.0, 1.0, 2.0], [9.0, 10.0, 11.0]]
+        assert x.gather(0, idx[None]).tolist() == [[0.0, 10.0]]
+    idx[1] = 4
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 0 with size 4"):
+        x[idx]
+    with pytest.raises(RuntimeError, match="index 4 is out of bounds for dimension 1 with size 3"):
+        x.gather(1, idx[None])
+    idx.sub_(2)
+    assert x[idx].tolist() == [[6.0, 7.0, 8.0], [6.0, 7.0, 8.0]]  # [-2, 2]

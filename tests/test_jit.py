@@ -106,6 +106,35 @@ def test_random_ops_advance_the_rng_like_eager():
     assert len({tuple(v) for v in jitted}) == 4  # consecutive calls draw different numbers
 
 
+def test_advanced_indexing_and_gather_inside_equal_eager():
+    """Index tensors' bounds are checked from their values in eager code; inside the trace there
+    are no values yet, so the check is left to eager calls instead of failing on a JAX tracer."""
+    def make():
+        w, b, x, _ = make_problem()
+        labels = torch.tensor([0, 2, 1, 0] * 4)
+        rows = torch.arange(16)
+
+        def step(x):
+            logp = torch.log_softmax(x @ w + b, dim=1)
+            loss = -logp[rows, labels].mean() - logp.gather(1, labels[:, None]).mean()
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.1 * w.grad)
+                b.sub_(0.1 * b.grad)
+            w.grad = None
+            b.grad = None
+            return loss
+
+        return w, step, x
+
+    (w1, eager, x), (w2, step, _) = make(), make()
+    jitted = torch.jit.jit(step)
+    for _ in range(4):
+        assert jitted(x).item() == pytest.approx(eager(x).item(), rel=1e-6)
+    np.testing.assert_allclose(w2.detach().numpy(), w1.detach().numpy(), rtol=1e-6)
+    assert jitted.recompiles == 0
+
+
 def test_item_inside_is_a_clear_error():
     w, b, x, y = make_problem()
 

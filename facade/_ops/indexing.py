@@ -5,6 +5,9 @@ unsqueeze), so it shares storage and shows PyTorch's grad_fn names. Advanced ind
 (integer tensors/lists, boolean masks) is one INDEX op; a boolean mask decides the result's
 shape, so it is read (synchronously, as in PyTorch) and turned into integer indices.
 """
+import weakref
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -166,13 +169,39 @@ def _advanced_spec(x, advanced):
     return tuple(spec), tensors
 
 
+_RANGES = weakref.WeakKeyDictionary()  # computed index Node -> (min, max) of its values, or None if empty
+
+
+def index_range(t):
+    """(min, max) of an integer tensor's values, for PyTorch's bounds checks; None when it is empty,
+    and False inside a facade.jit trace (no values yet: the check is left out, as PyTorch's CUDA
+    kernels leave it to the device). A computed value never changes, so the range is read from the
+    device once per value and kept with its node: an index tensor used every step costs one read."""
+    node = t._node()
+    known = _RANGES.get(node)
+    if known is not None or node in _RANGES:
+        return known
+    value = t._value()
+    if isinstance(value, jax.core.Tracer):
+        return False
+    v = np.asarray(value)
+    known = (v.min(), v.max()) if v.size else None
+    if node.value is not None and not isinstance(node.value, jax.core.Tracer):
+        _RANGES[node] = known
+    return known
+
+
 def _check_bounds(x, tensors):
-    for dim, t in tensors:
-        v = np.asarray(t._value())
+    # PyTorch numbers the dimension among the tensor indices (x[:, :, t] reports "dimension 0")
+    for k, (dim, t) in enumerate(tensors):
+        r = index_range(t)
+        if not r:
+            continue
+        lo, hi = r
         size = x.shape[dim]
-        if v.size and (v.max() >= size or v.min() < -size):
-            bad = int(v.max()) if v.max() >= size else int(v.min())
-            raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        if hi >= size or lo < -size:
+            bad = int(hi) if hi >= size else int(lo)
+            raise IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
 
 
 def _advanced(x, advanced):
@@ -298,8 +327,11 @@ def _check_gather_index(input, index, d):
         if k != d and i > s:
             raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
                                f"larger than self {list(input.shape)} apart from dimension {d}")
-    values = np.asarray(index._value())
     size = input.shape[d] if input.ndim else 1
+    r = index_range(index)
+    if not r or (r[0] >= 0 and r[1] < size):
+        return
+    values = np.asarray(index._value())
     bad = values[(values < 0) | (values >= size)]
     if bad.size:
         raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {d} with size {size}")

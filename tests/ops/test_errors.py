@@ -45,6 +45,13 @@ CASES = {
     "index too many": (lambda T, a, v: a[0, 0, 0], A, V),
     "index float": (lambda T, a, v: a[v], A, V),
     "index array range": (lambda T, a, v: a[T.tensor([0, 5])], A, V),
+    # PyTorch numbers the dimension among the tensor indices, not among the input's dims
+    "index array range, second dim": (lambda T, a, v: a[:, T.tensor([3])], A, V),
+    "index array range, two arrays": (lambda T, a, v: a[T.tensor([0]), T.tensor([-4])], A, V),
+    "index array range after int": (lambda T, a, v: a.reshape(1, 2, 3)[0, :, T.tensor([7])], A, V),
+    "index_put_ range": (lambda T, a, v: a.clone().index_put_((T.tensor([0]), T.tensor([3])), T.ones((), dtype=a.dtype)), A, V),
+    "setitem array range": (lambda T, a, v: a.clone().__setitem__((slice(None), T.tensor([9])), 1.0), A, V),
+    "gather range": (lambda T, a, v: a.gather(1, T.tensor([[3]])), A, V),
     "gather dtype": (lambda T, a, v: a.gather(0, T.tensor([[0.0]])), A, V),
     "gather rank": (lambda T, a, v: a.gather(0, T.tensor([0])), A, V),
     "index_select rank": (lambda T, a, v: a.index_select(0, T.tensor([[0]])), A, V),

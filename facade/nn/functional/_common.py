@@ -85,3 +85,13 @@ def host_values(t):
         return None
     value = t._value()
     return None if is_tracer(value) else np.asarray(value)
+
+
+def value_range(t):
+    """(min, max) of an integer tensor's values where host_values would read them (else None or
+    False); read once per value, so a target or index tensor reused every step costs one read."""
+    if t.device.type != "cpu":
+        return None
+    from ..._ops.indexing import index_range
+
+    return index_range(t)

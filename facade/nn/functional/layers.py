@@ -9,7 +9,7 @@ from ..._dispatch import record, record_node
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import type_name, wrap_dim, write_result
 from ..._ops.sorting import one_hot  # noqa: F401 - re-exported as F.one_hot
-from ._common import apply, broadcast_shape, host_values
+from ._common import apply, broadcast_shape, value_range
 
 __all__ = [
     "linear",
@@ -136,8 +136,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         if not -num <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx % num
-    idx = host_values(input)
-    if idx is not None and idx.size and (idx.min() < 0 or idx.max() >= num):
+    r = value_range(input)
+    if r and (r[0] < 0 or r[1] >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         with _grad_mode.no_grad():

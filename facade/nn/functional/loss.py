@@ -7,7 +7,7 @@ from ... import _dtype
 from ..._dispatch import record
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import promote, type_name
-from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction, not_differentiable
+from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction, not_differentiable, value_range
 
 __all__ = [
     "mse_loss",
@@ -164,7 +164,8 @@ def _check_classes(input, target, weight, ignore_index):
             f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor "
             f"of shape: {list(weight.shape)}"
         )
-    t = host_values(target)
+    r = value_range(target)
+    t = host_values(target) if r and (r[0] < 0 or r[1] >= classes) else None
     if t is not None and t.size:
         bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
         if bad.any():
