@@ -45,6 +45,7 @@ _STATS = _engine._STATS
 _compiled = collections.OrderedDict()  # key -> jitted _Fused.run
 _programs = {}  # key -> _Fused
 _seen = set()
+BACKWARDS = [0]  # backwards run so far (facade.jit: did a traced step run one?)
 
 
 def _clear():
@@ -288,6 +289,7 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     autograd/__init__.py). Returns ({id(leaf tensor) or id(node): grad Tensor}, leaf
     tensors, indices of the leaves whose .grad the program already accumulated into).
     """
+    BACKWARDS[0] += 1
     replayable = (not create_graph and not cuts and targets is None and len(roots) == 1 and len(cotangents) == 1
                   and not HOOKED)
     if replayable:

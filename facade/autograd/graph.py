@@ -59,6 +59,18 @@ class AccumulateGrad(Node):
         return self._node.leaf
 
 
+class CompiledFunctionBackward(Node):
+    """The grad_fn of what a facade.jit / torch.compile call returns (PyTorch defines it in Python)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"<torch.autograd.function.CompiledFunctionBackward object at {hex(id(self))}>"
+
+
+_CLASSES["CompiledFunctionBackward"] = CompiledFunctionBackward
+
+
 def _output_index(node):
     return node.statics[0] if node.op is GETITEM and node.args and node.args[0].op is not None and node.args[0].op.nout != 1 else 0
 

@@ -17,6 +17,10 @@ How a call works:
    directly and write its outputs back into the same Python objects, so parameters,
    `.grad`, optimizer state and the RNG look as after an eager call.
 
+What a call returns that requires grad has a history on the tape: one COMPILED node whose
+implementation is the traced jaxpr (`differentiable.py`), so `loss.backward()` after a call
+to a compiled model works as in PyTorch.
+
 Python side effects inside `fn` happen only while tracing (as with any tracing compiler).
 """
 import gc
@@ -28,7 +32,10 @@ import numpy as np
 
 from .. import _dispatch, _engine, _random
 from .._creation import wrap_value
+from .._grad_mode import STATE as _GRAD
 from .._tape import TRACKING, Node
+from ..autograd.engine import BACKWARDS as _BACKWARDS
+from . import differentiable as _diff
 from . import live_numbers as _live
 from .errors import JitError, is_tracer
 
@@ -44,13 +51,18 @@ class _Tracker:
 
 
 def _storage_tensors(tensors):
-    """One representative tensor per storage (views and detached aliases share a storage)."""
-    out, seen = [], set()
+    """One representative tensor per storage (views and detached aliases share a storage):
+    the leaf that requires grad where there is one (its .grad and its LEAF node are the ones
+    that matter), else the first seen."""
+    out, seen = [], {}
     for t in tensors:
         st = t._storage
-        if id(st) not in seen:
-            seen.add(id(st))
+        k = seen.get(id(st))
+        if k is None:
+            seen[id(st)] = len(out)
             out.append(t)
+        elif t._rg and not out[k]._rg:
+            out[k] = t
     return out
 
 
@@ -79,7 +91,7 @@ def _arg_signature(args, kwargs):
                 sig.append(("V", type(a).__name__, a))
             except TypeError:
                 sig.append(("O", id(a)))
-    return tuple(sig) + tuple(sorted(kwargs))
+    return tuple(sig) + tuple(sorted(kwargs)) + (_GRAD[0],)
 
 
 class _Entry:
@@ -249,10 +261,12 @@ class Jitted:
                 call_kwargs[k] = _as_arg(kwargs[k], arg_vals[len(arg_pos) + j])
             _random._STATE["key"] = key
             TRACKING[0], _live._MODE[0] = tracker, provider
+            backwards = _BACKWARDS[0]
             try:
                 out = self.fn(*call_args, **call_kwargs)
             finally:
                 TRACKING[0] = _live._MODE[0] = None
+            entry.ran_backward = _BACKWARDS[0] != backwards
             entry.live, entry.live_overflow = provider.seen, provider.overflow
             entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
                                      and id(t) in before_ids and not is_tracer(t._storage.node.value)
@@ -287,16 +301,22 @@ class Jitted:
         donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
         key_before = _random._STATE["key"]
         entry.live = list(self._live)
+        inputs = self._inputs(entry, args, kwargs)
         try:
-            lowered = jax.jit(traced, donate_argnums=donate).lower(*self._inputs(entry, args, kwargs))
+            stage = jax.jit(traced, donate_argnums=donate).trace(*inputs)
         finally:
             restore()
         if entry.touched_outside or entry.live_overflow:
             return None
-        entry.fn = lowered.compile()
+        n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
+        entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.out_meta))
+        if donate and any(entry.out_requires_grad):
+            # outputs with a history read the call's inputs again at backward: nothing is donated
+            stage = jax.jit(traced).trace(*inputs)
+        entry.fn = stage.lower().compile()
         _engine._STATS["compiles"] += 1
         self._live = entry.live
-        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)), args, kwargs)
+        return self._call(entry, args, kwargs)
 
     # ---- 3. steady state -----------------------------------------------------------------
     def _inputs(self, entry, args, kwargs):
@@ -319,9 +339,27 @@ class Jitted:
         return state_vals, arg_vals, key, np.asarray(values, np.float64)
 
     def _run(self, entry, args, kwargs, fresh=True):
-        return self._write_back(entry, entry.fn(*self._inputs(entry, args, kwargs)), args, kwargs, fresh)
+        return self._call(entry, args, kwargs, fresh)
 
-    def _write_back(self, entry, outs, args, kwargs, fresh=True):
+    def _call(self, entry, args, kwargs, fresh=True):
+        inputs = self._inputs(entry, args, kwargs)
+        history = None
+        if _diff.wanted(entry):
+            # a step that ran backward itself freed its graph: the outputs' node needs no inputs
+            history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
+        return self._write_back(entry, entry.fn(*inputs), args, kwargs, fresh, history)
+
+    def _history(self, entry, args, kwargs, inputs):
+        """What the outputs' COMPILED node reads (see differentiable.py), taken before the call
+        writes the state: each state and argument tensor's autograd-aware node and version."""
+        T = _dispatch.Tensor
+        arg_tensors = [a for a in args if isinstance(a, T)] + [kwargs[k] for k in sorted(kwargs) if isinstance(kwargs[k], T)]
+        state_nodes = [t._input_node() for t in entry.state]
+        arg_nodes = [a._input_node() for a in arg_tensors]
+        versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in arg_tensors]
+        return state_nodes + arg_nodes, versions, inputs[2], inputs[3]
+
+    def _write_back(self, entry, outs, args, kwargs, fresh=True, history=None):
         """Point the state's storages (and the .grad tensors') at new source nodes holding the
         program's outputs. (Never at the old nodes with a new value: tensors cache the LEAF or
         view nodes made from a value node by its identity.) `fresh`: the full guard ran, so
@@ -347,14 +385,11 @@ class Jitted:
             state[k]._grad = after_grads[k] = g
         _random._STATE["key"] = key
         self._fast = entry
-        it = iter(zip(out_vals, entry.out_meta, entry.out_requires_grad))
-        leaves = []
-        for is_t, static in zip(entry.out_kinds, entry.out_static):
-            if not is_t:
-                leaves.append(static)
-                continue
-            v, (shape, dtype), _ = next(it)
-            leaves.append(_dispatch.wrap(_value_node(v, shape, dtype)))
+        if history is not None:
+            tensors = iter(_diff.attach(entry.program, history, out_vals, entry.out_meta, entry.out_requires_grad))
+        else:
+            tensors = iter([_dispatch.wrap(_value_node(v, shape, dtype)) for v, (shape, dtype) in zip(out_vals, entry.out_meta)])
+        leaves = [next(tensors) if is_t else static for is_t, static in zip(entry.out_kinds, entry.out_static)]
         return jax.tree_util.tree_unflatten(entry.out_tree, leaves)
 
 

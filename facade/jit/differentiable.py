@@ -1,0 +1,97 @@
+"""Outputs of a jitted call that require grad: one COMPILED node on the tape.
+
+`torch.compile(model)(x)` returns tensors a user differentiates outside (`loss.backward()`
+after the call). The compiled program computes their values; to give them a history, each
+call records one node whose arguments are what the program read (the state tensors through
+their autograd-aware nodes, so a parameter enters through its LEAF node; the tensor
+arguments; the RNG key and the live numbers as plain values) and whose implementation is the
+traced step itself, evaluated from its jaxpr. backward differentiates that node like any
+other op: JAX differentiates the jaxpr (recomputing the forward inside the backward program),
+and the user's Python step is never run again. The outputs' grad_fn is PyTorch's
+CompiledFunctionBackward.
+"""
+from jax.extend.core import jaxpr_as_fun
+
+from .. import _dtype
+from .._dispatch import wrap
+from .._grad_mode import STATE as _GRAD
+from .._ops.table import GETITEM, defop
+from .._tape import Node
+
+
+class Program:
+    """What the COMPILED node replays: the traced step's jaxpr, and where its pieces are.
+
+    Hashable by identity (it is the node's static argument): one per traced entry."""
+
+    __slots__ = ("fn", "out_lo", "out_hi", "__weakref__")
+
+    def __init__(self, closed_jaxpr, out_lo, out_hi):
+        self.fn = jaxpr_as_fun(closed_jaxpr)
+        self.out_lo, self.out_hi = out_lo, out_hi
+
+
+def _impl(*a):
+    *vals, prog = a
+    flat = prog.fn(*vals)
+    return tuple(flat[prog.out_lo:prog.out_hi])
+
+
+COMPILED = defop("compiled_function", _impl, grad_fn="CompiledFunctionBackward", saves=True, nout=None)
+
+
+class _KeyDtype:
+    """Stands in for a dtype on the node that carries the RNG key (only its id is read: the
+    structural key of a replay)."""
+
+    _id = "prng_key"
+    name = "prng_key"
+    category = -1
+
+
+_KEY = _KeyDtype()
+
+
+def _constant(value, dtype):
+    n = Node(None, (), (), value, tuple(value.shape), dtype)
+    n.device = next(iter(value.devices())) if hasattr(value, "devices") else None
+    return n
+
+
+FREED = ("freed",)  # attach's `history` for a step that ran a backward itself
+
+
+def attach(prog, history, out_vals, out_meta, out_rg):
+    """Tensors for a call's outputs, recorded as parts of one COMPILED node (see the module
+    docstring). history: (nodes, versions, key, live): the autograd-aware nodes of the state
+    and argument tensors as the call read them, their (version counter, version) then, the RNG
+    key and the live numbers the call took. FREED instead: the step ran a backward itself,
+    which freed this graph, as PyTorch's does: a backward through it raises PyTorch's error
+    (and the node keeps no inputs alive)."""
+    if history is FREED:
+        node = Node(COMPILED, (), (prog,), None, None, None, True)
+        node.freed = True
+    else:
+        nodes, versions, key, live = history
+        # the RNG key goes in as JAX's typed key array (no facade dtype: the node only carries it,
+        # nothing reads it as a tensor); the live numbers as float64
+        args = tuple(nodes) + (_constant(key, _KEY), _constant(live, _dtype.float64))
+        node = Node(COMPILED, args, (prog,), None, None, None, True)
+        for a in args:
+            a.uses += 1
+        node.device = nodes[0].device if nodes else None
+        node.saved = tuple((vc, version, n) for (vc, version), n in zip(versions, nodes) if n.requires_grad)
+    node.depth = 1
+    outs = []
+    for i, (v, (shape, dtype), rg) in enumerate(zip(out_vals, out_meta, out_rg)):
+        part = Node(GETITEM, (node,), (i,), v, shape, dtype, rg)
+        part.device = node.device
+        node.uses += 1
+        outs.append(wrap(part))
+    return outs
+
+
+def wanted(entry):
+    """True when this call's outputs get a history: grad mode is on and the traced step
+    returned a tensor that requires grad."""
+    return _GRAD[0] and any(entry.out_requires_grad)

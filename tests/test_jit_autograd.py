@@ -1,0 +1,118 @@
+"""facade.jit / torch.compile of a model: what a call returns has a history, so the usual
+loop (`out = compiled(x); loss_fn(out, y).backward(); opt.step()`) trains as eager code does."""
+import numpy as np
+import pytest
+
+import facade as torch
+
+
+def make_model(seed, dropout=False, batchnorm=False):
+    torch.manual_seed(seed)
+    layers = [torch.nn.Linear(6, 16)]
+    if batchnorm:
+        layers.append(torch.nn.BatchNorm1d(16))
+    layers.append(torch.nn.Tanh())
+    if dropout:
+        layers.append(torch.nn.Dropout(0.3))
+    layers.append(torch.nn.Linear(16, 3))
+    return torch.nn.Sequential(*layers)
+
+
+def train(compiled, steps=12, **kind):
+    model = make_model(0, **kind)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(1)
+    x = torch.tensor(rng.standard_normal((8, 6)).astype(np.float32))
+    y = torch.tensor(rng.standard_normal((8, 3)).astype(np.float32))
+    forward = torch.compile(model) if compiled else model
+    torch.manual_seed(5)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(forward(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return model, losses, forward
+
+
+@pytest.mark.parametrize("kind", [{}, {"dropout": True}, {"batchnorm": True}], ids=["plain", "dropout", "batchnorm"])
+def test_compiled_model_trains_as_eager(kind):
+    m_e, l_e, _ = train(False, **kind)
+    m_c, l_c, forward = train(True, **kind)
+    np.testing.assert_allclose(l_c, l_e, rtol=1e-5, atol=1e-6)
+    for (name, p_e), p_c in zip(m_e.named_parameters(), m_c.parameters()):
+        np.testing.assert_allclose(p_c.detach().numpy(), p_e.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(p_c.grad.numpy(), p_e.grad.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    for b_e, b_c in zip(m_e.buffers(), m_c.buffers()):
+        np.testing.assert_allclose(b_c.numpy(), b_e.numpy(), rtol=1e-5, atol=1e-6)
+    assert forward.recompiles == 0
+
+
+def test_outputs_have_pytorchs_compiled_grad_fn():
+    model = make_model(0)
+    forward = torch.compile(model)
+    x = torch.randn(4, 6)
+    for _ in range(3):
+        out = forward(x)
+    assert out.requires_grad
+    assert type(out.grad_fn).__name__ == "CompiledFunctionBackward"
+    assert repr(out.grad_fn).startswith("<torch.autograd.function.CompiledFunctionBackward object at 0x")
+    assert "grad_fn=<CompiledFunctionBackward>" in repr(out)
+    leaves = {id(f.variable) for f, _ in out.grad_fn.next_functions if f is not None}
+    assert leaves == {id(p) for p in model.parameters()}
+    with torch.no_grad():
+        assert not forward(x).requires_grad
+
+
+def test_gradients_through_a_compiled_function_match_finite_differences():
+    """float64, two outputs used together, a tensor argument that requires grad."""
+    w = torch.randn(3, 3, dtype=torch.float64, requires_grad=True)
+
+    def f(x):
+        h = torch.sin(x @ w)
+        return h.sum(), (h * x).mean()
+
+    cf = torch.compile(f)
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    for _ in range(2):
+        a, b = cf(x)
+    assert type(a.grad_fn).__name__ == "CompiledFunctionBackward"
+    assert torch.autograd.gradcheck(lambda x_: cf(x_)[1], (x.detach().requires_grad_(),))
+    gx, gw = torch.autograd.grad(a * 2 + b, (x, w))
+    ea, eb = f(x)
+    ex, ew = torch.autograd.grad(ea * 2 + eb, (x, w))
+    np.testing.assert_allclose(gx.numpy(), ex.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gw.numpy(), ew.numpy(), rtol=1e-12)
+
+
+def test_a_step_that_ran_backward_frees_its_graph():
+    model = make_model(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(4, 6), torch.randn(4, 3)
+
+    @torch.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(3):
+        loss = step(x, y)
+    assert type(loss.grad_fn).__name__ == "CompiledFunctionBackward"
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        loss.backward()
+
+
+def test_parameter_changed_in_place_before_backward_is_pytorchs_error():
+    model = make_model(0)
+    forward = torch.compile(model)
+    x = torch.randn(4, 6)
+    for _ in range(3):
+        out = forward(x)
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
