@@ -49,12 +49,18 @@ def test_compiled_model_trains_as_eager(kind):
     assert forward.recompiles == 0
 
 
-def test_outputs_have_pytorchs_compiled_grad_fn():
+def compiled_and_called():
+    """A compiled model called three times (discovery, trace, steady state): the last output."""
     model = make_model(0)
     forward = torch.compile(model)
     x = torch.randn(4, 6)
     for _ in range(3):
         out = forward(x)
+    return model, forward, x, out
+
+
+def test_outputs_have_pytorchs_compiled_grad_fn():
+    model, forward, x, out = compiled_and_called()
     assert out.requires_grad
     assert type(out.grad_fn).__name__ == "CompiledFunctionBackward"
     assert repr(out.grad_fn).startswith("<torch.autograd.function.CompiledFunctionBackward object at 0x")
@@ -107,11 +113,7 @@ def test_a_step_that_ran_backward_frees_its_graph():
 
 
 def test_parameter_changed_in_place_before_backward_is_pytorchs_error():
-    model = make_model(0)
-    forward = torch.compile(model)
-    x = torch.randn(4, 6)
-    for _ in range(3):
-        out = forward(x)
+    model, forward, x, out = compiled_and_called()
     with torch.no_grad():
         model[0].weight.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
