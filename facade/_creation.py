@@ -97,7 +97,7 @@ def _to_numpy_nested(data, dtype):
             return [conv(y) for y in x]
         if hasattr(x, "_node"):
             if x.numel() != 1 and x.ndim != 0:
-                return np.asarray(x.detach()._value()).astype(dtype.np).tolist()
+                return _device.to_numpy(x.detach()._value()).astype(dtype.np).tolist()
             return x.item()
         return x
 

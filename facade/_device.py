@@ -113,6 +113,13 @@ def check_same(a, b):
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {db} and {da}!")
 
 
+def values_to_check(t):
+    """t's values as numpy for a data-dependent check (probabilities, index bounds), or None
+    inside a facade.jit trace, where there are no values yet: the check is left to eager calls."""
+    v = t._value()
+    return None if isinstance(v, jax.core.Tracer) else np.asarray(v)
+
+
 def to_numpy(value):
     try:
         return np.asarray(value)

@@ -135,6 +135,49 @@ def test_advanced_indexing_and_gather_inside_equal_eager():
     assert jitted.recompiles == 0
 
 
+VALUE_CHECKED = {  # ops that check their operands' values in eager code (bounds, ranges)
+    "one_hot": lambda x: torch.nn.functional.one_hot((x > 0).long(), 2).sum(),
+    "take": lambda x: torch.take(x, torch.tensor([0, 5])).sum(),
+    "quantile": lambda x: torch.quantile(x, torch.tensor([0.25, 0.5])).sum(),
+    "index_select": lambda x: x.index_select(0, torch.tensor([1, 3])).sum(),
+    "scatter": lambda x: torch.zeros(4, 3).scatter(0, torch.tensor([[1, 2, 3]]), x[:1]).sum(),
+    "masked_scatter": lambda x: torch.zeros(4, 3).masked_scatter(x > 0, x * 2).sum(),
+}
+SHAPE_FROM_VALUES = {  # ops whose result's shape depends on the values: no trace can hold them
+    "boolean mask": lambda x: x[x > 0].sum(),
+    "nonzero": lambda x: torch.nonzero(x > 0).float().sum(),
+    "masked_select": lambda x: torch.masked_select(x, x > 0).sum(),
+    "unique": lambda x: torch.unique((x > 0).long()).sum(),
+    "one_hot without num_classes": lambda x: torch.nn.functional.one_hot((x > 0).long()).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_CHECKED))
+def test_ops_that_check_values_run_inside(name):
+    fn, x = VALUE_CHECKED[name], torch.randn(4, 3)
+    step = torch.jit.jit(fn)
+    for _ in range(3):
+        assert step(x).item() == pytest.approx(fn(x).item(), rel=1e-6)
+    assert step.recompiles == 0
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_FROM_VALUES))
+def test_ops_whose_shape_depends_on_values_are_a_clear_error(name):
+    fn, x = SHAPE_FROM_VALUES[name], torch.randn(4, 3)
+    step = torch.jit.jit(fn)
+    step(x)  # the discovery call runs eagerly
+    with pytest.raises(JitError, match=r"test_jit.py:\d+"):
+        step(x)
+
+
+def test_random_ops_with_value_checks_run_inside():
+    x = torch.rand(4, 3) + 0.1
+    for fn in (lambda x: torch.multinomial(x, 2), lambda x: torch.poisson(x)):
+        step = torch.jit.jit(fn)
+        draws = [step(x) for _ in range(3)]
+        assert draws[-1].shape == fn(x).shape
+
+
 def test_item_inside_is_a_clear_error():
     w, b, x, y = make_problem()
 

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype
+from .._device import to_numpy
 from .._dispatch import record
 from .._views import make_view
 from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
@@ -63,7 +64,7 @@ def _expand_index(x, index):
             if i.ndim == 0:
                 out.append(i)
                 continue
-            nz = np.nonzero(np.asarray(i._value()))
+            nz = np.nonzero(to_numpy(i._value()))  # a mask's true count is the result's size
             from .._creation import tensor
 
             out.extend(tensor(a.astype(np.int64)) for a in nz)
@@ -414,7 +415,7 @@ def masked_select(input, mask):
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = _broadcast_shape(tuple(mask.shape), tuple(input.shape))
     # the result's length depends on the mask's values: read them, as PyTorch does
-    flat = np.broadcast_to(np.asarray(mask._value()), shape).reshape(-1)
+    flat = np.broadcast_to(to_numpy(mask._value()), shape).reshape(-1)
     positions = tensor(np.nonzero(flat)[0].astype(np.int64))
     return record(MASKED_SELECT, (input, positions), (shape,))
 
@@ -439,7 +440,8 @@ NONZERO_NOTE = "nonzero reads the values: the result's shape depends on them"
 def nonzero(input, *, as_tuple=False):
     from .._creation import tensor
 
-    nz = np.nonzero(np.asarray(input._value()).reshape(input.shape) if input.ndim else np.atleast_1d(np.asarray(input._value())))
+    v = to_numpy(input._value())
+    nz = np.nonzero(v.reshape(input.shape) if input.ndim else np.atleast_1d(v))
     if as_tuple:
         return tuple(tensor(a.astype(np.int64)) for a in nz)
     return tensor(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))

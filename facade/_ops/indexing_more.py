@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._device import to_numpy, values_to_check
+
 from .. import _dtype
 from .._dispatch import record
 from .frontend import METHODS, cast, check_broadcast, export, is_tensor, operand, promote, type_name, wrap_dim
@@ -17,7 +19,9 @@ from .table import SCALAR, defop
 
 
 def _values(t):
-    return np.asarray(t.detach()._value())
+    """Values for a data-dependent check; inside a facade.jit trace an empty array (nothing to check)."""
+    v = values_to_check(t.detach())
+    return np.zeros((0,), np.int64) if v is None else v
 
 
 def _vector_index(index, name, message=None):
@@ -158,8 +162,8 @@ def masked_scatter(input, mask, source):
                            f"{type_name(input.dtype)} and {type_name(source.dtype)}")
     check_broadcast(input, mask)
     shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
-    ones = int(np.broadcast_to(_values(mask), shape).sum())
-    if source.numel() < ones:
+    m = values_to_check(mask.detach())
+    if m is not None and source.numel() < int(np.broadcast_to(m, shape).sum()):
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return record(MASKED_SCATTER, (input, mask, source), (shape, input.dtype.np))
 
@@ -338,7 +342,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     from .._creation import tensor
 
-    v = _values(input)
+    v = to_numpy(input.detach()._value())  # the result's length depends on the values
     if dim is None:
         flat = v.reshape(-1)
         starts = np.ones(flat.shape, bool)

@@ -7,6 +7,8 @@ probabilities on the host before sampling; so does facade (the values are read).
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from .._device import values_to_check
 from jax import lax
 
 from .._dispatch import record
@@ -48,10 +50,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > input.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    p = np.asarray(input.detach()._value()).astype(np.float64)
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
+    p = values_to_check(input.detach())
+    p = None if p is None else p.astype(np.float64)
+    if p is not None and (not np.all(np.isfinite(p)) or np.any(p < 0)):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if np.any(p.sum(-1) <= 0):
+    if p is not None and np.any(p.sum(-1) <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     k = wrap_value(_key_operand(generator))
     return record(MULTINOMIAL, (input.detach(), k), (int(num_samples), bool(replacement)))
@@ -72,8 +75,8 @@ def poisson(input, generator=None):
 
     if input.dtype.category != 2:
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{type_name(input.dtype)}'")
-    v = np.asarray(input.detach()._value())
-    if np.any(v < 0):
+    v = values_to_check(input.detach())
+    if v is not None and np.any(v < 0):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     k = wrap_value(_key_operand(generator))
     return record(POISSON, (input, k), ())

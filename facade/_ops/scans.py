@@ -8,6 +8,8 @@ compositions of facade ops, as PyTorch's are.
 """
 import jax.numpy as jnp
 import numpy as np
+
+from .._device import to_numpy, values_to_check
 from jax import lax
 
 from .. import _dtype
@@ -194,8 +196,8 @@ def _quantile_frontend(name, ignore_nan):
                 raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
             if q.dtype is not input.dtype:
                 raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
-            qv = np.asarray(q.detach()._value())
-            if qv.size and not np.all((qv >= 0) & (qv <= 1)):
+            qv = values_to_check(q.detach())
+            if qv is not None and qv.size and not np.all((qv >= 0) & (qv <= 1)):
                 raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
             scalar = q.ndim == 0
         d = None if dim is None else wrap_dim(dim, input.ndim)
@@ -232,7 +234,7 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError("minlength should be >= 0")
     if input.dtype.category != 1 and input.dtype is not _dtype.bool_:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{type_name(input.dtype)}'")
-    values = np.asarray(input._value())  # the result's length depends on the values, as in PyTorch
+    values = to_numpy(input._value())  # the result's length depends on the values, as in PyTorch
     if input.ndim != 1 or values.size and values.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None and (weights.ndim != 1 or weights.shape[0] != input.shape[0]):

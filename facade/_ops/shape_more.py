@@ -12,6 +12,8 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
+from .._device import to_numpy
+
 from .. import _dtype
 from .._dispatch import record
 from .._views import make_view
@@ -87,7 +89,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     x = input if dim is not None else input.reshape(-1)
     d = wrap_dim(0 if dim is None else dim, x.ndim)
     size = x.shape[d] if x.ndim else 1
-    counts = np.asarray(repeats.detach()._value()).reshape(-1)
+    counts = to_numpy(repeats.detach()._value()).reshape(-1)  # the result's length depends on them
     if repeats.ndim == 0:
         counts = np.full(size, int(counts[0]))
     elif counts.shape[0] != size:

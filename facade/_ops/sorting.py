@@ -3,6 +3,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._device import to_numpy, values_to_check
+
 from .. import _dtype
 from .._dispatch import record
 from .frontend import cast, export, parse_dtype, type_name, wrap_dim
@@ -133,7 +135,9 @@ ONE_HOT = defop("one_hot", lambda x, n: jax.nn.one_hot(x, n, dtype=jnp.int64), d
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not _dtype.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    vals = np.asarray(tensor._value())
+    vals = values_to_check(tensor) if num_classes != -1 else to_numpy(tensor._value())
+    if vals is None:  # inside a facade.jit trace: the checks need values
+        return record(ONE_HOT, (tensor,), (int(num_classes),))
     if vals.size and vals.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
@@ -147,7 +151,7 @@ def one_hot(tensor, num_classes=-1):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     from .._creation import tensor as make
 
-    vals = np.asarray(input._value())
+    vals = to_numpy(input._value())  # the result's length depends on the values
     res = np.unique(vals if dim is None else vals, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not isinstance(res, tuple):
         return make(res, dtype=input.dtype)
