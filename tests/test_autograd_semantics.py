@@ -294,3 +294,14 @@ def test_scenario(name):
         assert got == normalise(expect)
     else:
         pytest.skip("checked against PyTorch under the oracle session")
+
+
+def test_gradcheck_stays_a_function_after_its_module_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import facade.autograd.gradcheck\nfrom facade.autograd.gradcheck import GradcheckError\nimport facade as torch\n"
+            "x = torch.randn(3, dtype=torch.float64, requires_grad=True)\n"
+            "assert torch.autograd.gradcheck(torch.sin, (x,)) and torch.autograd.gradgradcheck(torch.sin, (x,))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]

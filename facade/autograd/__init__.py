@@ -6,20 +6,12 @@ from . import graph
 from .function import Function, FunctionCtx, once_differentiable
 from .hooks import HOOKED, run_hooks, run_post_accumulate
 from .engine import run_backward
+# imported here, not on first use: a later `import facade.autograd.gradcheck` (the submodule) would
+# otherwise bind the package attribute to the module, and torch.autograd.gradcheck(...) would fail
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "gradcheck", "gradgradcheck", "graph", "Variable", "set_detect_anomaly", "detect_anomaly"]
-
-
-def __getattr__(name):
-    if name in ("gradcheck", "gradgradcheck"):
-        import importlib
-
-        module = importlib.import_module(__name__ + ".gradcheck")
-        # importing the submodule bound the package attribute `gradcheck` to the module: bind the functions
-        globals().update(gradcheck=module.gradcheck, gradgradcheck=module.gradgradcheck)
-        return globals()[name]
-    raise AttributeError(f"module 'facade.autograd' has no attribute '{name}'")
 
 
 def _as_tuple(x):
