@@ -118,3 +118,28 @@ def test_parameter_changed_in_place_before_backward_is_pytorchs_error():
         model[0].weight.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+@pytest.mark.parametrize("donate", [True, False])
+def test_donated_state_steps_equal_eager(donate):
+    """donate=True (the default on accelerators) builds the program from the traced jaxpr; a
+    compiled model whose outputs have a history donates nothing (backward reads its inputs)."""
+    from test_jit import eager_and_jitted_twins, make_step
+
+    (w1, b1, eager), (w2, b2, _), x, y = eager_and_jitted_twins()
+    jitted = torch.jit.jit(make_step(w2, b2), donate=donate)
+    for _ in range(5):
+        assert jitted(x, y).item() == pytest.approx(eager(x, y).item(), rel=1e-6)
+    np.testing.assert_allclose(w2.detach().numpy(), w1.detach().numpy(), rtol=1e-6)
+    model = make_model(0)
+    forward = torch.jit.jit(model, donate=donate)
+    x6 = torch.randn(4, 6)
+    for _ in range(3):
+        forward(x6).sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = None
+    for _ in range(3):
+        model(x6).sum().backward()
+    for g, p in zip(grads, model.parameters()):
+        np.testing.assert_allclose(g.numpy(), p.grad.numpy(), rtol=1e-6)

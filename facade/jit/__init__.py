@@ -22,7 +22,7 @@ def jit(fn=None, *, max_recompiles=8, donate=None, **_torch_compile_options):
 
     Accepts torch.compile's keyword arguments (mode=, fullgraph=, dynamic=, backend=) and
     ignores them. `max_recompiles`: warn once a step has been retraced more often than this.
-    `donate`: donate the state buffers to XLA (default: on accelerators only).
+    `donate`: donate the buffers of the state the step replaces to XLA (default: on accelerators only).
     """
     if fn is None:
         return lambda f: jit(f, max_recompiles=max_recompiles, donate=donate)

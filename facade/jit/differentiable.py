@@ -10,6 +10,7 @@ other op: JAX differentiates the jaxpr (recomputing the forward inside the backw
 and the user's Python step is never run again. The outputs' grad_fn is PyTorch's
 CompiledFunctionBackward.
 """
+import jax
 from jax.extend.core import jaxpr_as_fun
 
 from .. import _dtype
@@ -29,6 +30,23 @@ class Program:
     def __init__(self, closed_jaxpr, out_lo, out_hi):
         self.fn = jaxpr_as_fun(closed_jaxpr)
         self.out_lo, self.out_hi = out_lo, out_hi
+
+
+def donating(stage, positions, inputs):
+    """The traced step (a jax `Traced`) compiled from its jaxpr so that the state values at
+    `positions` (those the step replaces) are donated: on an accelerator their buffers hold the
+    new values, so a step updates parameters in place. The user's function is not run again.
+    Returns a callable with the traced function's signature."""
+    fn = jaxpr_as_fun(stage.jaxpr)
+    tree = jax.tree_util.tree_structure(stage.out_info)
+    compiled = jax.jit(lambda *flat: fn(*flat), donate_argnums=tuple(positions)).lower(
+        *jax.tree_util.tree_leaves(inputs)).compile()
+    leaves, unflatten = jax.tree_util.tree_leaves, jax.tree_util.tree_unflatten
+
+    def run(*args):
+        return unflatten(tree, compiled(*leaves(args)))
+
+    return run
 
 
 def _impl(*a):

@@ -298,22 +298,23 @@ class Jitted:
                 t._vc[0] = v
             _random._STATE["key"] = key_before
 
-        donate = (0,) if (self.donate if self.donate is not None else _on_accelerator(originals)) else ()
+        donate = self.donate if self.donate is not None else _on_accelerator(originals)
         key_before = _random._STATE["key"]
         entry.live = list(self._live)
         inputs = self._inputs(entry, args, kwargs)
         try:
-            stage = jax.jit(traced, donate_argnums=donate).trace(*inputs)
+            stage = jax.jit(traced).trace(*inputs)
         finally:
             restore()
         if entry.touched_outside or entry.live_overflow:
             return None
         n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
         entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.out_meta))
-        if donate and any(entry.out_requires_grad):
-            # outputs with a history read the call's inputs again at backward: nothing is donated
-            stage = jax.jit(traced).trace(*inputs)
-        entry.fn = stage.lower().compile()
+        # outputs with a history read the call's inputs again at backward: then nothing is donated
+        if donate and entry.changed and not any(entry.out_requires_grad):
+            entry.fn = _diff.donating(stage, entry.changed, inputs)  # state leaves come first
+        else:
+            entry.fn = stage.lower().compile()
         _engine._STATS["compiles"] += 1
         self._live = entry.live
         return self._call(entry, args, kwargs)
