@@ -82,9 +82,10 @@ def _source(value, like):
 def _arg_signature(args, kwargs):
     T = _dispatch.Tensor
     sig = []
-    for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+    for a in (list(args) + [kwargs[k] for k in sorted(kwargs)]) if kwargs else args:
         if isinstance(a, T):
-            sig.append(("T", tuple(a.shape), a.dtype.name, a.requires_grad))
+            n = a._storage.node if a._view is None else a._node()
+            sig.append(("T", n.shape, n.dtype.name, a.requires_grad))
         else:
             try:
                 hash(a)
