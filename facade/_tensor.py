@@ -378,8 +378,10 @@ class Tensor:
         return add_tensor_hook(self, hook, post_accumulate=True)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
+        from .autograd import backward, backward_plain
 
+        if gradient is None and retain_graph is None and create_graph is False and inputs is None and backward_plain(self):
+            return
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):

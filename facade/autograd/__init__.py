@@ -5,7 +5,7 @@ from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, 
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
 from .hooks import HOOKED, run_hooks, run_post_accumulate
-from .engine import run_backward
+from .engine import plain_backward, run_backward
 # imported here, not on first use: a later `import facade.autograd.gradcheck` (the submodule) would
 # otherwise bind the package attribute to the module, and torch.autograd.gradcheck(...) would fail
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
@@ -122,6 +122,29 @@ def _retain(t, g):
         t._grad = g.detach()
     else:
         t._grad = t._grad + g.detach()
+
+
+def backward_plain(t):
+    """`loss.backward()` without arguments, on a structure seen before (the common training-loop
+    call): the template path without the general argument handling. False: take the general path."""
+    if HOOKED or t._grad_fn is None:
+        return False
+    n = t._node()
+    if n.shape != () or n.dtype.category != 2:
+        return False
+    done = plain_backward(t._input_node(), scalar_node(1.0))
+    if done is None:
+        return False
+    leaves, totals, accumulated = done
+    for k, leaf in enumerate(leaves):
+        g = totals[k]
+        if g is not None:
+            _accumulate(leaf, run_hooks(leaf, g) if leaf.__dict__ else g, False)
+        elif k not in accumulated:
+            continue
+        if leaf.__dict__:
+            run_post_accumulate(leaf)
+    return True
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
