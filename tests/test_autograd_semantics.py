@@ -284,6 +284,81 @@ def grad_fn_names_and_next_functions(T):
     return [type(y.grad_fn).__name__, [type(f).__name__ if f is not None else None for f, _ in fns]]
 
 
+# in-place arithmetic and zero_ take a short path in their common form (facade/_ops/pointwise.py,
+# _inplace_binary); these are the forms around it that must still behave as PyTorch's
+
+
+@scenario(expect=[("tensor", [1.5, 2.5], "float32"), 1, ("tensor", [-1.0, 0.0], "float32"), 2, 3])
+def inplace_arithmetic_bumps_versions(T):
+    t = T.tensor([1.0, 2.0])
+    t += 0.5
+    v1 = t._version
+    u = T.tensor([2.0, 2.0])
+    u -= T.tensor([3.0, 2.0])
+    u.mul_(1)
+    w = T.ones(2)
+    w.div_(2).zero_().add_(1)
+    return [t, v1, u, u._version, w._version]
+
+
+@scenario(expect=[("raised", "RuntimeError", "result type Float can't be cast to the desired output type Long"),
+                  ("raised", "RuntimeError", "output with shape [2] doesn't match the broadcast shape [2, 2]")])
+def inplace_result_must_fit(T):
+    out = []
+    for f in (lambda: T.tensor([1, 2]).add_(0.5), lambda: T.ones(2).add_(T.ones(2, 2))):
+        try:
+            f()
+        except RuntimeError as e:
+            out.append(("raised", "RuntimeError", str(e).split("\n")[0]))
+    return out
+
+
+@scenario(expect=("raised", "RuntimeError", "a leaf Variable that requires grad is being used in an in-place operation."))
+def inplace_on_leaf_raises(T):
+    w = T.ones(2, requires_grad=True)
+    w.sub_(1.0)
+
+
+@scenario(expect=("raised", "RuntimeError", "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                  "Use the `^` or `logical_xor()` operator instead."))
+def inplace_sub_of_bools_raises(T):
+    b = T.tensor([True, False])
+    b -= T.tensor([True, True])
+
+
+@scenario(expect=("raised", "RuntimeError", "one of the variables needed for gradient computation has been modified by "
+                  "an inplace operation: [torch.FloatTensor [2]], which is output 0 of Mul, is at version 1; expected "
+                  "version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+                  "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."))
+def inplace_mul_of_a_saved_tensor_raises_at_backward(T):
+    x = T.ones(2, requires_grad=True)
+    a = x * 2
+    b = a * a
+    a.mul_(3.0)
+    b.sum().backward()
+
+
+@scenario(expect=[("tensor", [12.0, 12.0], "float32"), "MulBackward0", ("tensor", [3.0, 3.0], "float32")])
+def inplace_mul_on_a_non_leaf_is_differentiated(T):
+    x = T.ones(2, requires_grad=True)
+    a = x * 2
+    a.mul_(T.tensor([3.0, 3.0]))
+    (a * 2).sum().backward()
+    y = x.detach().clone()
+    y.zero_()
+    y += 3
+    return [x.grad, type(a.grad_fn).__name__, y]
+
+
+@scenario(expect=[("tensor", [0.0, 0.0], "float32"), 1, ("tensor", [2.0, 3.0], "float32")])
+def zero_and_add_through_a_view(T):
+    base = T.tensor([1.0, 2.0, 3.0, 4.0])
+    v = base[:2]
+    v.zero_()
+    base[2:].add_(-1.0)
+    return [v, v._version - base._version + 1, base[2:]]
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(name):
     fn, expect = SCENARIOS[name]

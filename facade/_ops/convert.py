@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _device, _dtype, _random
 from .._dispatch import record, record_node
+from .._grad_mode import STATE as _GRAD
 from .frontend import TO_DTYPE, check_inplace, export, parse_dtype, write_result
 from .table import defop
 
@@ -85,6 +86,10 @@ def type_as(self, other):
 
 @export("zero_", function=False)
 def zero_(self):
+    if self._view is None and not (self._rg and _GRAD[0]):  # the common case (an optimizer's .grad): no checks
+        n = self._input_node()
+        self._set_node(record_node(ZERO, (n,), (), meta=(n.shape, n.dtype)))
+        return self
     check_inplace(self)
     return write_result(self, record_node(ZERO, (self._input_node(),), ()))
 

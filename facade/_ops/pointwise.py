@@ -9,10 +9,11 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .. import _dispatch, _dtype
-from .._dispatch import as_node, finish, infer, record, record_node
+from .. import _dispatch, _dtype, _engine
+from .._dispatch import _saved, as_node, finish, infer, record, record_node, scalar_node, wrap
+from .._grad_mode import STATE as _GRAD
 from .frontend import METHODS as _METHODS
-from .frontend import cast, export, is_tensor, operand, promote, promote_nodes, type_name
+from .frontend import _inplace_saved, cast, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
 
 
@@ -303,6 +304,35 @@ def _binary(op, a, b, *, float_out=False):
     return finish(op, record_node(op, (na, nb), hit[0], meta=hit[1]), (a, b), (na, nb))
 
 
+def _inplace_binary(op, generic, *, float_out=False):
+    """`t.add_(x)`, `t -= x`, ... in their common form (a plain tensor, not a view or a leaf that
+    requires grad; a tensor or Python number operand; a result of t's own shape and dtype) without
+    the out-of-place op's intermediate tensor. Anything else takes `generic`, the derived in-place
+    method, which raises PyTorch's errors. Operand kinds the out-of-place op refuses (bool
+    subtraction) never reach its shape cache, so they always take `generic`."""
+    saves = op.saves
+
+    def method(self, other, **kwargs):
+        if kwargs or self._view is not None or (self._rg and _GRAD[0]) or not isinstance(other, (_dispatch.Tensor, float, int)):
+            return generic(self, other, **kwargs)
+        na, nb = as_node(self), as_node(other)
+        hit = _BINARY_META.get((op.id, float_out, na.mk, nb.mk, _dtype._default[0]))
+        if hit is None or hit[1][0] != na.shape or hit[1][1] is not na.dtype:
+            return generic(self, other, **kwargs)
+        node = record_node(op, (na, nb), hit[0], meta=hit[1])
+        if node.requires_grad and saves:
+            node.saved = _saved(op, (self, other), (na, nb), node, ())
+        self._set_node(node)
+        if node.saved:
+            node.saved = _inplace_saved(self, node)
+        if node.depth > _engine.MAX_PENDING_DEPTH:
+            _engine.evaluate([node])
+        return self
+
+    method.__name__ = generic.__name__
+    return method
+
+
 def _check_alpha(alpha, a, b):
     d = promote(a, b) if alpha is not None else None
     if isinstance(alpha, float) and d is not None and d.category < 2:
@@ -473,6 +503,19 @@ CLAMP = defop("clamp", _clamp, grad_fn=_clamp_name, saves="in")
 
 @export("clamp", "clip", inplace_names=("clamp_", "clip_"))
 def clamp(input, min=None, max=None, *, _named=False):  # noqa: A002
+    tlo, thi = type(min), type(max)
+    if (tlo is float or tlo is int) and (thi is float or thi is int) and isinstance(input, _dispatch.Tensor):
+        args = (as_node(input), scalar_node(min), scalar_node(max))  # both bounds numbers: the common call
+        key = (args[0].mk, False, False, tlo, thi, _named, _dtype._default[0])
+        hit = _CLAMP_META.get(key)
+        if hit is not None:
+            node = record_node(CLAMP, args, hit[0], meta=hit[1])
+            if node.requires_grad:
+                vc = input._vc
+                node.saved = ((vc, vc[0], args[0]),)  # what _saved gives for "in": the one tensor input
+            if node.depth > _engine.MAX_PENDING_DEPTH:
+                _engine.evaluate([node])
+            return wrap(node)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     lo = operand(min) if min is not None else 0
@@ -569,5 +612,11 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
+
+for _name, _op, _kw in (("add_", ADD, {}), ("sub_", SUB, {}), ("subtract_", SUB, {}),
+                        ("mul_", MUL, {}), ("multiply_", MUL, {}), ("div_", DIV, {"float_out": True}),
+                        ("divide_", DIV, {"float_out": True})):
+    assert _op.saves in (False, "cross", "div")  # what _inplace_binary's saved-tensor bookkeeping covers
+    _METHODS[_name] = _inplace_binary(_op, _METHODS[_name], **_kw)
 
 from . import pointwise_more  # noqa: E402,F401 - more elementwise ops (logit, sinc, shifts, ...)
