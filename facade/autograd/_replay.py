@@ -232,8 +232,10 @@ def find(root, cot, accumulate):
     lst = _templates.get(key_of(root, cot, accumulate))
     if not lst:
         return None
-    for tpl in lst:
+    for i, tpl in enumerate(lst):
         found = tpl.check(root, cot, new_generation())
         if found is not None:
+            if i:  # most recently matched first: a loop's steady step is tried before its rarer variants
+                lst.insert(0, lst.pop(i))
             return tpl, found
     return None
