@@ -156,7 +156,9 @@ def as_jax(inputs):
     for n in inputs:
         v = n.value
         if type(v) is np.ndarray:
-            v = n.value = jax.device_put(v)  # (jnp.asarray would compile a staging step per shape)
+            v = jax.device_put(v)  # (jnp.asarray would compile a staging step per shape)
+            if not isinstance(v, jax.core.Tracer):  # inside a jit trace device_put gives a tracer: never kept
+                n.value = v
         vals.append(v)
     return vals
 

@@ -72,6 +72,43 @@ def test_state_touched_between_calls_is_read_and_written_as_eager():
     np.testing.assert_allclose(b2.detach().numpy(), b1.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_a_tensor_first_used_in_the_trace_becomes_state():
+    """A tensor that existed before the call but that the eager discovery call did not touch
+    (here: behind a Python flag that flips between calls 1 and 2) is found during the trace and
+    made state, so a later write to it outside the step is seen; a tensor created inside the
+    step stays a constant of the program."""
+    def twin():
+        w, b, x, y = make_problem()
+        scale = torch.tensor([2.0, 0.5, 1.0])
+        flag = {"on": False}
+
+        def step(x, y):
+            out = torch.tanh(x @ w + b)
+            if flag["on"]:
+                out = out * scale
+            loss = ((out - y) ** 2).mean() + torch.ones(3).sum() * 0.0
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.05 * w.grad)
+            w.grad = None
+            b.grad = None
+            return loss
+
+        return w, scale, flag, step, x, y
+
+    w1, s1, f1, eager, x, y = twin()
+    w2, s2, f2, step, _, _ = twin()
+    jitted = torch.jit.jit(step)
+    for i in range(8):
+        f1["on"] = f2["on"] = i >= 1
+        if i == 4:
+            s1.mul_(3.0)
+            s2.mul_(3.0)
+        assert jitted(x, y).item() == pytest.approx(eager(x, y).item(), rel=1e-6)
+    np.testing.assert_allclose(w2.detach().numpy(), w1.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(s2.numpy(), s1.numpy())  # (its value once leaked a tracer from the trace)
+
+
 def test_steady_state_is_one_cached_call():
     w, b, x, y = make_problem()
     step = torch.jit.jit(make_step(w, b))

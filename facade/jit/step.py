@@ -66,11 +66,25 @@ def _storage_tensors(tensors):
     return out
 
 
-def _live_tensors():
-    gc.collect()
-    T = _dispatch.Tensor
+def _tensor_types():
+    found, todo = set(), [_dispatch.Tensor]
+    while todo:
+        c = todo.pop()
+        if c not in found:
+            found.add(c)
+            todo.extend(c.__subclasses__())
+    return found
+
+
+def _live_tensors(collect=True):
+    """Every Tensor the interpreter holds. collect=False skips the collection first: then tensors
+    that are unreachable but not yet collected are in the list too, which is what a snapshot of
+    ids wants while the collector is paused (their ids stay taken, so no new tensor reuses one)."""
+    if collect:
+        gc.collect()
+    kinds = _tensor_types()
     # type(), not isinstance(): isinstance reads __class__, which lazy module proxies answer with warnings
-    return [o for o in gc.get_objects() if type(o) is T or issubclass(type(o), T)]
+    return [o for o in gc.get_objects() if type(o) in kinds]
 
 
 def _source(value, like):
@@ -238,6 +252,15 @@ class Jitted:
 
     def _trace_once(self, entry, args, kwargs):
         """Trace fn with the state as inputs (lower, no execution), then compile and run it once."""
+        collecting = gc.isenabled()
+        gc.disable()  # until the trace has run: no tensor alive now is collected and its id reused
+        try:
+            return self._trace_paused(entry, args, kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _trace_paused(self, entry, args, kwargs):
         T = _dispatch.Tensor
         state = entry.state
         state_ids = {id(t._storage) for t in state}
@@ -247,7 +270,7 @@ class Jitted:
         arg_pos = [i for i, a in enumerate(args) if isinstance(a, T)]
         kw_pos = [k for k in sorted(kwargs) if isinstance(kwargs[k], T)]
         _engine.evaluate([n for n in originals if n.value is None])
-        before_ids = {id(t) for t in _live_tensors()}
+        before_ids = {id(t) for t in _live_tensors(collect=False)}  # (a collection here cost ~100 ms)
         all_args = list(args) + list(kwargs.values())
 
         def traced(state_vals, arg_vals, key, live_vals):
