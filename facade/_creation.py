@@ -134,7 +134,32 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, str) or data is None:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     d = dtype or _infer_dtype(data)
+    if _holds_traced(data):
+        out = _stacked(data, d)
+        return out.requires_grad_(requires_grad) if requires_grad else out
     return _from_array(_to_numpy_nested(data, d), d, requires_grad, device)
+
+
+def _holds_traced(data):
+    """True when nested lists hold a tensor whose value is a facade.jit tracer (no host copy exists)."""
+    from .jit.errors import is_tracer
+
+    if isinstance(data, (list, tuple)):
+        return any(_holds_traced(x) for x in data)
+    return hasattr(data, "_node") and is_tracer(data.detach()._value())
+
+
+def _stacked(data, d):
+    """torch.tensor(nested lists of tensors and numbers) inside a trace: the detached values,
+    stacked, as the eager host copy would give them."""
+    from ._ops.shape import stack
+
+    if isinstance(data, (list, tuple)):
+        return stack([_stacked(x, d) for x in data])
+    if hasattr(data, "_node"):
+        x = data.detach().to(d)
+        return x.reshape(()) if x.numel() == 1 else x
+    return tensor(data, dtype=d)
 
 
 @export("as_tensor", method=False)

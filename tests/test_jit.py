@@ -189,6 +189,25 @@ SHAPE_FROM_VALUES = {  # ops whose result's shape depends on the values: no trac
 }
 
 
+def test_a_tensor_built_from_tensors_inside_is_their_stacked_values():
+    """torch.tensor([a, b]) copies the values on the host in eager code; inside a trace there
+    is no host value, so it stacks the detached values instead (no gradient flows, as in eager)."""
+    w = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+
+    def fn(x):
+        t = torch.tensor([(x * w).sum(), [x.max()][0], 2], dtype=torch.float64)
+        return (t * w.double()).sum(), t
+
+    step = torch.jit.jit(fn)
+    for k in range(3):
+        x = torch.randn(3)
+        (je, te), (jj, tj) = fn(x), step(x)
+        assert jj.item() == pytest.approx(je.item(), rel=1e-12)
+        assert tj.dtype == te.dtype == torch.float64 and not tj.requires_grad
+        np.testing.assert_array_equal(tj.numpy(), te.numpy())
+    assert step.recompiles == 0
+
+
 @pytest.mark.parametrize("name", sorted(VALUE_CHECKED))
 def test_ops_that_check_values_run_inside(name):
     fn, x = VALUE_CHECKED[name], torch.randn(4, 3)
