@@ -136,6 +136,8 @@ def backward_plain(t):
     if done is None:
         return False
     leaves, totals, accumulated = done
+    if len(accumulated) > 8:
+        accumulated = set(accumulated)
     for k, leaf in enumerate(leaves):
         g = totals[k]
         if g is not None:
