@@ -134,19 +134,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, str) or data is None:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     d = dtype or _infer_dtype(data)
-    if _holds_traced(data):
+    from .jit.errors import JitError
+
+    try:
+        arr = _to_numpy_nested(data, d)
+    except JitError:  # a tensor in the lists holds a traced value: there is no host copy to take
         out = _stacked(data, d)
         return out.requires_grad_(requires_grad) if requires_grad else out
-    return _from_array(_to_numpy_nested(data, d), d, requires_grad, device)
-
-
-def _holds_traced(data):
-    """True when nested lists hold a tensor whose value is a facade.jit tracer (no host copy exists)."""
-    from .jit.errors import is_tracer
-
-    if isinstance(data, (list, tuple)):
-        return any(_holds_traced(x) for x in data)
-    return hasattr(data, "_node") and is_tracer(data.detach()._value())
+    return _from_array(arr, d, requires_grad, device)
 
 
 def _stacked(data, d):
