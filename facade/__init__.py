@@ -106,7 +106,7 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile's name
 # torch.<name> functions that are torch.nn.functional.<name> under the same leading arguments
 _FROM_FUNCTIONAL = frozenset((
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
-    "max_pool2d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear",
+    "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear",
     "cosine_similarity", "pairwise_distance", "prelu", "selu", "selu_", "celu", "celu_", "threshold", "threshold_",
     "relu_", "rms_norm", "group_norm",
 ))

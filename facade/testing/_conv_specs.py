@@ -258,6 +258,8 @@ def _pool_args(nd, *, dilation=True, avg=False, ties=False):
         pad = tuple(draw(st.integers(0, kk // 2)) for kk in k)
         ceil_mode = draw(st.booleans())
         least = [dd * (kk - 1) + 1 - 2 * p for dd, kk, p in zip(d, k, pad)]
+        if avg and nd == 3:  # avg_pool3d refuses an input side shorter than the kernel, padding or not
+            least = [max(n, kk) for n, kk in zip(least, k)]
         if not avg:
             # sides of at least the dilation: else a dilated window can hold padding only, where PyTorch's max is
             # -inf (facade's too) with an index past its row, so that its gradient lands in the next channel
@@ -269,7 +271,7 @@ def _pool_args(nd, *, dilation=True, avg=False, ties=False):
             kw["dilation"] = d
         if avg:
             kw["count_include_pad"] = draw(st.booleans())
-            if nd == 2:
+            if nd >= 2:
                 kw["divisor_override"] = draw(st.sampled_from((None, None, 3)))
         else:
             kw["return_indices"] = draw(st.booleans())
@@ -289,7 +291,7 @@ def _adaptive_args(nd, *, maximum=False, ties=False):
         if nd == 1:
             size = size[0] if draw(st.booleans()) else size
         elif draw(st.booleans()):
-            size = (size[0], None)  # None keeps the input's size
+            size = (size[0], None) + size[2:]  # None keeps the input's size
         kw = {"output_size": size}
         if maximum:
             kw["return_indices"] = draw(st.booleans())
@@ -305,7 +307,7 @@ def _functional(name):
     return lambda T, x, **kw: getattr(F(T), name)(x, **kw)
 
 
-for _nd in (1, 2):
+for _nd in (1, 2, 3):
     _mp = f"nn.functional.max_pool{_nd}d"
     spec(_mp, _functional(f"max_pool{_nd}d"), _pool_args(_nd), _max_pool_ref(_nd))
     # ties: PyTorch's gradient goes to the first maximum of each window (no derivative to gradcheck there)

@@ -256,6 +256,42 @@ ERRORS.update({
 })
 
 
+X5 = (2, 3, 4, 5, 5)
+for _name in ("max_pool3d", "avg_pool3d"):
+    ERRORS.update({
+        f"{_name} rank 3": lambda T, n=_name: getattr(_f(T), n)(_z(T, 3, 5, 5), 2),
+        f"{_name} rank 6": lambda T, n=_name: getattr(_f(T), n)(_z(T, 1, *X5), 2),
+        f"{_name} kernel too big": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 5),
+        f"{_name} kernel too big unbatched": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5[1:]), (2, 6, 2)),
+        f"{_name} pad": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5, rg=True), 2, padding=2),
+        f"{_name} pad of one side": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 3, 1, (1, 1, 2)),
+        f"{_name} stride 0": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 2, stride=0),
+        f"{_name} kernel 0": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 0),
+        f"{_name} kernel -1 stride 1": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), -1, 1),
+        f"{_name} kernel of 2": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), (2, 2)),
+        f"{_name} stride of 2": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 2, (2, 2)),
+        f"{_name} padding of 2": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), 2, 2, (0, 0)),
+        f"{_name} empty channels": lambda T, n=_name: getattr(_f(T), n)(_z(T, 2, 0, 4, 4, 4), 2),
+        f"{_name} empty depth unbatched": lambda T, n=_name: getattr(_f(T), n)(_z(T, 3, 0, 4, 4), 2),
+        f"{_name} empty width": lambda T, n=_name: getattr(_f(T), n)(_z(T, 2, 3, 4, 4, 0), 2),
+        f"{_name} bool": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5, dtype=T.bool), 2),
+    })
+ERRORS.update({
+    "max_pool3d dilation 0": lambda T: _f(T).max_pool3d(_z(T, *X5), 2, dilation=0),
+    "max_pool3d dilation of 2": lambda T: _f(T).max_pool3d(_z(T, *X5), 2, dilation=(1, 1)),
+    "avg_pool3d divisor 0": lambda T: _f(T).avg_pool3d(_z(T, *X5), 2, divisor_override=0),
+})
+for _name in ("adaptive_avg_pool3d", "adaptive_max_pool3d"):
+    ERRORS.update({
+        f"{_name} rank 3": lambda T, n=_name: getattr(_f(T), n)(_z(T, 5, 5, 5), 2),
+        f"{_name} rank 6": lambda T, n=_name: getattr(_f(T), n)(_z(T, 1, *X5), 2),
+        f"{_name} output of 2": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), (2, 2)),
+        f"{_name} negative": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5), (2, -1, 2)),
+        f"{_name} empty size": lambda T, n=_name: getattr(_f(T), n)(_z(T, 2, 3, 0, 4, 4), 2),
+        f"{_name} long": lambda T, n=_name: getattr(_f(T), n)(_z(T, *X5, dtype=T.int64), 2),
+    })
+
+
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_functional_errors(name):
     fn = ERRORS[name]
@@ -274,6 +310,13 @@ MODULES = [
     (lambda T: T.nn.AdaptiveAvgPool1d(3), (2, 3, 7)),
     (lambda T: T.nn.AdaptiveMaxPool2d((2, 3), True), (2, 3, 5, 5)),
     (lambda T: T.nn.AdaptiveMaxPool1d(2), (3, 7)),
+    (lambda T: T.nn.MaxPool3d(2), (2, 2, 4, 5, 4)),
+    (lambda T: T.nn.MaxPool3d((1, 2, 3), 1, (0, 1, 1), 1, True, True), (2, 3, 5, 4)),
+    (lambda T: T.nn.AvgPool3d(3, 2, 1, True, False, 2), (1, 2, 5, 5, 5)),
+    (lambda T: T.nn.AvgPool3d((2, 1, 2)), (2, 4, 3, 4)),
+    (lambda T: T.nn.AdaptiveAvgPool3d((2, None, 3)), (2, 2, 4, 5, 5)),
+    (lambda T: T.nn.AdaptiveAvgPool3d(1), (2, 3, 3, 3)),
+    (lambda T: T.nn.AdaptiveMaxPool3d((2, 3, 1), True), (2, 2, 4, 5, 5)),
 ]
 REPRS = [  # more constructor forms, printed only
     lambda T: T.nn.MaxPool2d(2), lambda T: T.nn.MaxPool2d(2, (1, 2), (1, 0), 2), lambda T: T.nn.MaxPool1d(3, 2),

@@ -14,6 +14,7 @@ CALLS = {
     "conv2d": (lambda T, x, w: T.conv2d(x, w, None, 1, 1), X4, W4),
     "conv1d": (lambda T, x, w: T.conv1d(x, w[..., 0], None, 2), X3, W4),
     "max_pool2d": (lambda T, x: T.max_pool2d(x, 2), X4),
+    "max_pool3d": (lambda T, x: T.max_pool3d(x[None], 2), X4),
     "avg_pool1d": (lambda T, x: T.avg_pool1d(x, 2), X3),
     "adaptive_avg_pool1d": (lambda T, x: T.adaptive_avg_pool1d(x, 2), X3),
     "selu": (lambda T, x: T.selu(x), X3),

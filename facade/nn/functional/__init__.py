@@ -14,5 +14,7 @@ from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _norm
 from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling
+from .pooling3d import *  # noqa: F401,F403
+from .pooling3d import __all__ as _pooling3d
 
-__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling
+__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling + _pooling3d

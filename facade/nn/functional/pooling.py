@@ -1,4 +1,4 @@
-"""max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
+"""max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d (3-d: pooling3d.py).
 
 The checks are PyTorch's (the pooling meta functions, pooling_output_shape,
 pool2d_shape_check), in its order, with its messages. The 1-d forms are recorded as PyTorch
@@ -308,19 +308,24 @@ def _nonempty(name, input):
             )
 
 
-def _adaptive_max_pool2d(input, size):
-    size = size * 2 if len(size) == 1 else size
-    nd = input.ndim
-    if nd not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    _nonempty("adaptive_max_pool2d", input)
-    if len(size) != 2:
-        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+def adaptive_max_check(input, size, nd, kernel):
+    """PyTorch's adaptive_max_pool{nd}d checks, in its order (kernel: the name its dtype error gives)."""
+    name = f"adaptive_max_pool{nd}d"
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    _nonempty(name, input)
+    if len(size) != nd:
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
     for v in size:
         if v < 0:
-            shape = list(input.shape[:-2]) + list(size)
+            shape = list(input.shape[:-nd]) + list(size)
             raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {shape}")
-    _not_implemented(input, "adaptive_max_pool2d", _not_floating)
+    _not_implemented(input, kernel, _not_floating)
+
+
+def _adaptive_max_pool2d(input, size):
+    size = size * 2 if len(size) == 1 else size
+    adaptive_max_check(input, size, 2, "adaptive_max_pool2d")
     return record(ops.ADAPTIVE_MAX_POOL, (input,), (tuple(size),))
 
 
