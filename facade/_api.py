@@ -22,7 +22,7 @@ def attach(tensor_cls):
     m = METHODS
     ops = {
         "__add__": m["add"], "__radd__": _reflected(m["add"]), "__iadd__": m["add_"],
-        "__sub__": m["sub"], "__rsub__": lambda s, o: FUNCTIONS["rsub"](s, o), "__isub__": m["sub_"],
+        "__sub__": m["sub"], "__rsub__": pointwise.rsub_operator, "__isub__": m["sub_"],
         "__mul__": m["mul"], "__rmul__": _reflected(m["mul"]), "__imul__": m["mul_"],
         "__truediv__": m["div"], "__rtruediv__": _reflected(m["div"]), "__itruediv__": m["div_"],
         "__floordiv__": m["floor_divide"], "__rfloordiv__": _reflected(m["floor_divide"]), "__ifloordiv__": m["floor_divide_"],

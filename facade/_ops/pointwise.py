@@ -377,6 +377,11 @@ def rsub(input, other, *, alpha=1):
     return _binary(RSUB, input, other)
 
 
+def rsub_operator(self, other):
+    """`other - self` for a number `other` (Tensor.__rsub__): rsub without its alpha argument."""
+    return _binary(RSUB, self, other)
+
+
 @export("mul", "multiply", inplace_names=("mul_", "multiply_"))
 def mul(input, other, *, out=None):
     return _binary(MUL, input, other)
