@@ -237,6 +237,30 @@ ADAPTIVE_MAX_POOL = _op("adaptive_max_pool", _adaptive_max_pool, 1, nout=2, save
                         grad_fn=_nd_name("AdaptiveMaxPool{}DBackward0"))
 
 
+# ---- max unpooling ---------------------------------------------------------------------
+def _max_unpool(x, indices, out):
+    """PyTorch's max_unpool{2,3}d: every input value written at its flat index within its (N, C)
+    plane of an output of spatial size `out`, zeros elsewhere.
+
+    The scatter is declared unique: JAX's derivative of it is then the gather of the output
+    gradient at the indices, for every input (duplicates included), as PyTorch's
+    max_pool_double_backward. Which of two inputs at one index is written is unspecified, as in
+    PyTorch (its kernel is nondeterministic there). Indices outside the plane (refused by the
+    frontend wherever it can read their values) are dropped."""
+    nd = len(out)
+    lead = x.shape[: x.ndim - nd]
+    rows, per, plane = int(np.prod(lead)), int(np.prod(x.shape[x.ndim - nd:])), int(np.prod(out))
+    idx = indices.reshape(rows, per)
+    idx = jnp.where((idx >= 0) & (idx < plane), idx, plane)  # negative ones would wrap around
+    y = jnp.zeros((rows, plane), x.dtype)
+    y = y.at[jnp.arange(rows)[:, None], idx].set(x.reshape(rows, per), unique_indices=True, mode="drop")
+    return y.reshape(lead + tuple(out))
+
+
+# saves="div": the indices (the second input) only, as PyTorch's MaxUnpool*Backward0
+MAX_UNPOOL = _op("max_unpool", _max_unpool, 2, saves="div", grad_fn=_nd_name("MaxUnpool{}DBackward0"))
+
+
 def pooling_output_size(n, k, pad, stride, dilation, ceil_mode):
     """PyTorch's pooling_output_shape: floor (or ceil) division, the last window starting
     inside the input or its left padding."""
@@ -246,4 +270,5 @@ def pooling_output_size(n, k, pad, stride, dilation, ceil_mode):
     return out
 
 
-__all__ = ["CONVOLUTION", "MAX_POOL", "AVG_POOL", "ADAPTIVE_AVG_POOL", "ADAPTIVE_MAX_POOL", "pooling_output_size"]
+__all__ = ["CONVOLUTION", "MAX_POOL", "AVG_POOL", "ADAPTIVE_AVG_POOL", "ADAPTIVE_MAX_POOL", "MAX_UNPOOL",
+           "pooling_output_size"]

@@ -5,7 +5,8 @@ written out as loops over kernel offsets / windows, with PyTorch's rules: output
 (floor or ceil mode, the last window starting inside the input or its left padding), the
 first maximum of a window in scan order (and its flat index in the input plane), the
 divisor of an average (count_include_pad, divisor_override), adaptive windows
-[floor(i n / o), ceil((i + 1) n / o)).
+[floor(i n / o), ceil((i + 1) n / o)), max unpooling's default output size
+(n - 1) s + k - 2 p and its writes, one input value at its flat index in each plane.
 """
 import itertools
 
@@ -321,7 +322,99 @@ for _nd in (1, 2, 3):
     spec(_amp, _functional(f"adaptive_max_pool{_nd}d"), _adaptive_args(_nd, maximum=True), _adaptive_max_ref(_nd))
     spec(_amp + ".ties", _functional(f"adaptive_max_pool{_nd}d"), _adaptive_args(_nd, maximum=True, ties=True),
          _adaptive_max_ref(_nd), gradcheck=False)
+# ---- max unpooling --------------------------------------------------------------------------
+def _max_unpool_ref(nd):
+    def ref(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+        k = _tuple(kernel_size, nd)
+        s = k if stride is None else _tuple(stride, nd)
+        p = _tuple(padding, nd)
+        spatial = x.shape[x.ndim - nd:]
+        if output_size is None:
+            out = tuple((n - 1) * ss + kk - 2 * pp for n, ss, kk, pp in zip(spatial, s, k, p))
+        else:
+            out = tuple(output_size)[-nd:]
+        lead = x.shape[:x.ndim - nd]
+        y = np.zeros(lead + out, x.dtype)
+        for plane in itertools.product(*[range(n) for n in lead]):
+            flat = y[plane].reshape(-1)  # a view of the plane: writes land in y
+            for pos in itertools.product(*[range(n) for n in spatial]):
+                flat[indices[plane + pos]] = x[plane + pos]
+        return y
+
+    return ref
+
+
+def _unpool_args(nd):
+    """input, distinct indices into each output plane (a random permutation's prefix, so no two inputs
+    write one element), kernel / stride / padding and an output_size: None (the default size), the
+    spatial sizes or those with two leading entries (dropped)."""
+    def build(draw, dtype, limits, smooth):
+        k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+        stride = draw(st.one_of(st.none(), st.tuples(*[st.integers(1, 2)] * nd)))
+        s = k if stride is None else stride
+        # k - 2 p >= 1: every output side is at least the input's, so distinct indices fit
+        pad = tuple(draw(st.integers(0, (kk - 1) // 2)) for kk in k)
+        spatial = _sizes(draw, limits, nd, [1] * nd)
+        default = [(n - 1) * ss + kk - 2 * pp for n, ss, kk, pp in zip(spatial, s, k, pad)]
+        form = draw(st.sampled_from(("default", "spatial", "full")))
+        if form == "default":
+            out, size = tuple(default), None
+        else:  # PyTorch accepts sides strictly within a stride of the default
+            out = tuple(draw(st.integers(max(n, d - ss + 1), d + ss - 1)) for n, d, ss in zip(spatial, default, s))
+            size = list(out) if form == "spatial" else (7, 9) + out
+        lead = draw(st.sampled_from(((), (1,), (2,)))) + (draw(st.integers(1, 2)),)
+        x = array(draw, dtype, lead + spatial, REAL, smooth)
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        per, planes = int(np.prod(spatial)), int(np.prod(lead))
+        idx = np.stack([rng.permutation(int(np.prod(out)))[:per] for _ in range(planes)]).reshape(lead + spatial)
+        kw = {"kernel_size": k if nd > 1 or draw(st.booleans()) else k[0], "stride": stride, "padding": pad,
+              "output_size": size}
+        return (x, idx.astype(np.int64)), kw
+
+    return build
+
+
+def _roundtrip_args(nd, overlap):
+    """An input of distinct values, max-pooled with indices and unpooled to its own size. Without overlap
+    (stride >= kernel) every index is distinct; with it two windows can pick one element: PyTorch's
+    gradient then gathers the output gradient into both, which is not the derivative (no gradcheck)."""
+    def build(draw, dtype, limits, smooth):
+        k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+        if overlap:
+            s = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+        else:
+            s = tuple(kk + draw(st.integers(0, 1)) for kk in k)
+        pad = tuple(draw(st.integers(0, kk // 2)) for kk in k)
+        spatial = _sizes(draw, limits, nd, [kk - 2 * p for kk, p in zip(k, pad)])
+        shape = draw(st.sampled_from(((), (1,), (2,)))) + (draw(st.integers(1, 2)),) + spatial
+        x = array(draw, dtype, shape, distinct(REAL, int(np.prod(shape))), smooth, unique=True)
+        return (x,), {"kernel_size": k, "stride": s, "padding": pad}
+
+    return build
+
+
+def _roundtrip(nd):
+    def call(T, x, **kw):
+        f = F(T)
+        out, idx = getattr(f, f"max_pool{nd}d")(x, return_indices=True, **kw)
+        return getattr(f, f"max_unpool{nd}d")(out, idx, output_size=x.shape[x.ndim - nd:], **kw)
+
+    def ref(x, **kw):
+        out, idx = _max_pool_ref(nd)(x, return_indices=True, **kw)
+        return _max_unpool_ref(nd)(out, idx, output_size=x.shape[x.ndim - nd:], **kw)
+
+    return call, ref
+
+
+for _nd in (1, 2, 3):
+    spec(f"nn.functional.max_unpool{_nd}d", lambda T, x, idx, _n=_nd, **kw: getattr(F(T), f"max_unpool{_n}d")(
+        x, idx, **kw), _unpool_args(_nd), _max_unpool_ref(_nd))
+_rt_call, _rt_ref = _roundtrip(2)
+spec("nn.functional.max_unpool2d.roundtrip", _rt_call, _roundtrip_args(2, overlap=False), _rt_ref)
+spec("nn.functional.max_unpool2d.roundtrip_overlap", _rt_call, _roundtrip_args(2, overlap=True), _rt_ref,
+     gradcheck=False)
+
 spec("nn.functional.max_pool2d_with_indices", _functional("max_pool2d_with_indices"),
      _pool_args(2, ties=True), lambda x, **kw: _max_pool_ref(2)(x, **{**kw, "return_indices": True}), gradcheck=False)
 
-del _nd, _mp, _amp
+del _nd, _mp, _amp, _rt_call, _rt_ref

@@ -159,6 +159,167 @@ def test_adaptive_avg_pool_to_one_is_a_mean():
     run_both(lambda a: tF.adaptive_avg_pool2d(a, 0), lambda a: fF.adaptive_avg_pool2d(a, 0), [x], grad=False)
 
 
+# ---- max unpooling ---------------------------------------------------------------------
+def _distinct_indices(seed, lead, spatial, out):
+    """Indices into each (N, C) plane of an output of spatial size `out`, distinct within a plane."""
+    rng = np.random.default_rng(seed)
+    per, plane = int(np.prod(spatial)), int(np.prod(out))
+    return np.stack([rng.permutation(plane)[:per] for _ in range(int(np.prod(lead)))]).reshape(lead + spatial)
+
+
+def _unpool_reference(x, idx, out):
+    """numpy: every value of x written at its index in its plane, zeros elsewhere (loops)."""
+    nd = len(out)
+    lead = x.shape[:x.ndim - nd]
+    y = np.zeros(lead + tuple(out), x.dtype)
+    for plane in np.ndindex(*lead):
+        flat = y[plane].reshape(-1)
+        for pos in np.ndindex(*x.shape[x.ndim - nd:]):
+            flat[idx[plane + pos]] = x[plane + pos]
+    return y
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("form", ["default", "spatial", "full", "size"])
+def test_max_unpool_matches_torch_and_numpy(nd, batched, form):
+    k, s, p = (3, 2, 1, 2, 2)[:nd], (2, 1, 3)[:nd], (1, 0, 1)[:nd]
+    spatial = (3, 2, 2)[:nd]
+    lead = (2, 3) if batched else (3,)
+    default = tuple((n - 1) * ss + kk - 2 * pp for n, ss, kk, pp in zip(spatial, s, k, p))
+    out = default if form == "default" else tuple(d + (1 if ss > 1 else 0) for d, ss in zip(default, s))
+    x = data(nd, lead + spatial, "float64")
+    idx = _distinct_indices(nd, lead, spatial, out)
+
+    def size(T):
+        return {"default": None, "spatial": list(out), "full": (5, 5) + out, "size": T.Size((4, 1) + out)}[form]
+
+    def run(T, a, i):
+        return getattr(_f(T), f"max_unpool{nd}d")(a, i, k, s, p, size(T))
+
+    _, f_out = run_both(lambda a, i: run(torch, a, i), lambda a, i: run(facade, a, i), [x, idx])
+    np.testing.assert_array_equal(f_out.detach().numpy(), _unpool_reference(x, idx, out))
+    assert tuple(f_out.shape) == lead + out
+
+
+@FEW
+@given(nd=st.sampled_from([1, 2, 3]), data_=st.data(), seed=st.integers(0, 2**16), with_ties=st.booleans(),
+       full_size=st.booleans())
+def test_max_pool_then_unpool_matches_torch(nd, data_, seed, with_ties, full_size):
+    """The round trip: max_pool{nd}d(return_indices=True), then max_unpool{nd}d to the input's size. Overlapping
+    windows can pick one element twice: PyTorch then writes it once and gathers the gradient into both."""
+    shape, kw = data_.draw(pool_args(nd, dilation=False))
+    x = ties(seed, shape) if with_ties else data(seed, shape, "float64")
+    kw.pop("ceil_mode")
+    unpool = dict(kw)
+
+    def run(T, a):
+        F = _f(T)
+        out, idx = getattr(F, f"max_pool{nd}d")(a, return_indices=True, **kw)
+        size = a.shape if full_size and a.ndim == nd + 2 else a.shape[a.ndim - nd:]
+        return getattr(F, f"max_unpool{nd}d")(out, idx, output_size=size, **unpool)
+
+    _, f_out = run_both(lambda a: run(torch, a), lambda a: run(facade, a), [x])
+    assert tuple(f_out.shape) == x.shape
+
+
+def test_max_unpool_duplicate_indices():
+    # every input at index 0 (equal values, so the value is unambiguous): PyTorch's gradient gathers the output
+    # gradient at the index for each of them
+    x = np.full((2, 3, 2, 2), 1.5)
+    idx = np.zeros((2, 3, 2, 2), np.int64)
+    idx[1, 2] = 3
+    run_both(lambda a, i: tF.max_unpool2d(a, i, 2), lambda a, i: fF.max_unpool2d(a, i, 2), [x, idx])
+    run_both(lambda a, i: tF.max_unpool1d(a, i, 2), lambda a, i: fF.max_unpool1d(a, i, 2), [x[0], idx[0]])
+    x3, idx3 = np.full((3, 2, 2, 2), -2.0), np.ones((3, 2, 2, 2), np.int64)
+    run_both(lambda a, i: tF.max_unpool3d(a, i, 2), lambda a, i: fF.max_unpool3d(a, i, 2), [x3, idx3])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_max_unpool_dtypes(dtype):
+    x = data(0, (2, 3, 2, 3), "float32")
+    idx = _distinct_indices(0, (2, 3), (2, 3), (4, 6))
+    t = tF.max_unpool2d(to_torch(x).to(getattr(torch, dtype)), to_torch(idx), 2)
+    f = fF.max_unpool2d(to_facade(x).to(getattr(facade, dtype)), to_facade(idx), 2)
+    assert f.dtype is getattr(facade, dtype)
+    np.testing.assert_array_equal(f.float().numpy(), t.float().numpy())
+
+
+def test_max_unpool_empty():
+    # empty outputs check neither dtypes nor index values, as PyTorch's kernel is not called for them
+    for shape, kw in (((0, 3, 2, 2), {}), ((2, 3, 2, 2), dict(padding=2)), ((2, 3, 2, 2), dict(kernel_size=0))):
+        for dtype in ("float32", "int64"):
+            def run(T, shape=shape, kw=kw, dtype=dtype):
+                kw = {"kernel_size": 2, **kw}
+                x = T.zeros(shape, dtype=getattr(T, dtype))
+                return _f(T).max_unpool2d(x, T.full(shape, 99, dtype=T.int64), **kw)
+
+            t, f = run(torch), run(facade)
+            assert tuple(f.shape) == tuple(t.shape) and f.dtype is getattr(facade, dtype)
+
+
+def test_max_unpool_saves_the_indices_only():
+    """An in-place change to the indices before backward raises as PyTorch's; one to the input does not."""
+    def run(T, change):
+        x = T.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], requires_grad=True)
+        a = x * 1
+        i = T.tensor([[[[0, 3], [9, 15]]]])
+        y = _f(T).max_unpool2d(a, i, 2)
+        (a.mul_(2) if change == "input" else i.add_(0))
+        y.sum().backward()
+        return x.grad
+
+    np.testing.assert_array_equal(run(facade, "input").numpy(), run(torch, "input").numpy())
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as te:
+        run(torch, "indices")
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as fe:
+        run(facade, "indices")
+    assert "[torch.LongTensor [1, 1, 2, 2]] is at version 1; expected version 0" in str(te.value)
+    assert "[torch.LongTensor [1, 1, 2, 2]] is at version 1; expected version 0" in str(fe.value)
+
+
+def test_max_unpool_indices_get_no_gradient():
+    x = facade.randn(1, 2, 2, 2, requires_grad=True)
+    out, idx = fF.max_pool2d(x, 1, return_indices=True)
+    y = fF.max_unpool2d(out, idx, 1)
+    assert not idx.requires_grad and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((1, 2, 2, 2)))
+
+
+def test_max_unpool_in_jit_matches_eager():
+    x = facade.tensor(data(3, (2, 3, 4, 6), "float64"))
+
+    def step(x):
+        out, idx = fF.max_pool2d(x, 2, return_indices=True)
+        return fF.max_unpool2d(out * 2, idx, 2, output_size=x.shape)
+
+    np.testing.assert_array_equal(facade.jit.jit(step)(x).numpy(), step(x).numpy())
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_max_unpool_modules(nd):
+    spatial = (4, 6, 4)[:nd]
+    pool, unpool = f"MaxPool{nd}d", f"MaxUnpool{nd}d"
+    x = ties(nd, (2, 2) + spatial)
+    tp, fp = getattr(tnn, pool)(2, return_indices=True), getattr(facade.nn, pool)(2, return_indices=True)
+    tu, fu = getattr(tnn, unpool)(2), getattr(facade.nn, unpool)(2)
+    assert repr(fu) == repr(tu)
+    assert dict(fu.state_dict()) == {} and list(fu.parameters()) == []
+    for attr in ("kernel_size", "stride", "padding"):
+        assert getattr(fu, attr) == getattr(tu, attr)
+    for size in (None, "shape", "spatial"):
+        def run(p, u, a, size=size):
+            out, idx = p(a)
+            if size is None:
+                return u(out, idx)
+            return u(out, idx, output_size=a.size() if size == "shape" else list(a.shape[a.ndim - nd:]))
+
+        run_both(lambda a: run(tp, tu, a), lambda a: run(fp, fu, a), [x])
+        if size != "shape":  # unbatched: its whole shape is not an output_size
+            run_both(lambda a: run(tp, tu, a), lambda a: run(fp, fu, a), [x[0]])
+
+
 # ---- errors ----------------------------------------------------------------------------
 def _z(T, *shape, dtype=None, rg=False):
     return T.zeros(*shape, dtype=dtype, requires_grad=rg)
@@ -292,6 +453,100 @@ for _name in ("adaptive_avg_pool3d", "adaptive_max_pool3d"):
     })
 
 
+def _unpool_call(T, nd, shape, idx_shape=None, idx_dtype=None, dtype=None, index=0, bad_at=None, **kw):
+    """F.max_unpool{nd}d on zeros of `shape` with indices all `index`; the one at `bad_at` out of range
+    (10 ** 6, or -7 at the first position)."""
+    x = _z(T, *shape, dtype=dtype)
+    idx = T.full(idx_shape or shape, index, dtype=T.int64)
+    if bad_at is not None:
+        idx[bad_at] = 10 ** 6 if bad_at != (0,) * len(shape) else -7
+    if idx_dtype is not None:
+        idx = idx.to(getattr(T, idx_dtype))
+    kernel = kw.pop("kernel_size", 2)
+    return getattr(_f(T), f"max_unpool{nd}d")(x, idx, kernel, **kw)
+
+
+U4, U5 = (2, 3, 2, 2), (2, 3, 2, 2, 2)
+_UNPOOL_ERRORS = {
+    # (nd, shape, keyword arguments of _unpool_call)
+    "indices int32": (2, U4, dict(idx_dtype="int32")),
+    "indices float": (2, U4, dict(idx_dtype="float32")),
+    "indices int32 rank 5": (2, (1,) + U4, dict(idx_dtype="int32")),
+    "indices shape": (2, U4, dict(idx_shape=(2, 2, 2, 2))),
+    "indices rank": (2, U4, dict(idx_shape=(3, 2, 2))),
+    "rank 2": (2, (3, 4), {}),
+    "rank 2 indices shape": (2, (3, 4), dict(idx_shape=(1, 3, 4))),
+    "rank 5": (2, (1,) + U4, {}),
+    "rank 1": (2, (4,), {}),
+    "index too big": (2, U4, dict(index=16)),
+    "index negative": (2, U4, dict(index=-1)),
+    "one index too big": (2, U4, dict(bad_at=(1, 2, 1, 0))),
+    "one index negative": (2, U4, dict(bad_at=(0, 0, 0, 0))),
+    "index too big unbatched": (2, U4[1:], dict(bad_at=(2, 1, 1))),
+    "index past output_size": (2, U4, dict(index=15, output_size=(3, 5))),
+    "empty channels": (2, (2, 0, 2, 2), {}),
+    "empty height": (2, (2, 3, 0, 2), {}),
+    "long": (2, U4, dict(dtype="int64")),
+    "bool": (2, U4, dict(dtype="bool")),
+    "complex": (2, U4, dict(dtype="complex64")),
+    "long shape": (2, U4, dict(dtype="int64", idx_shape=(2, 2, 2, 2))),
+    "kernel of 3": (2, U4, dict(kernel_size=(2, 2, 2))),
+    "kernel of 1": (2, U4, dict(kernel_size=(2,))),
+    "stride of 1": (2, U4, dict(stride=(1,))),
+    "output_size of 3": (2, U4, dict(output_size=(2, 4, 4))),
+    "output_size of 1": (2, U4, dict(output_size=[4])),
+    "output_size int": (2, U4, dict(output_size=4)),
+    "output_size too big": (2, U4, dict(output_size=[6, 4])),
+    "output_size too small": (2, U4, dict(output_size=(4, 2))),
+    "output_size of 4 too big": (2, U4, dict(output_size=(2, 3, 4, 6))),
+    "output_size float": (2, U4, dict(output_size=(4.0, 4))),
+    "negative size": (2, U4, dict(kernel_size=1, padding=2)),
+    "1d rank 1": (1, (4,), {}),
+    "1d rank 4": (1, U4, {}),
+    "1d indices int32": (1, (2, 3, 4), dict(idx_dtype="int32")),
+    "1d indices shape": (1, (2, 3, 4), dict(idx_shape=(2, 3, 3))),
+    "1d index too big": (1, (2, 3, 4), dict(index=8)),
+    "1d one index too big": (1, (3, 4), dict(bad_at=(2, 1))),
+    "1d kernel of 2": (1, (2, 3, 4), dict(kernel_size=(2, 2))),
+    "1d output_size of 2": (1, (2, 3, 4), dict(output_size=[2, 8])),
+    "1d output_size too big": (1, (2, 3, 4), dict(output_size=[10])),
+    "1d output_size of 3 too small": (1, (2, 3, 4), dict(output_size=(2, 3, 6))),
+    "1d long": (1, (2, 3, 4), dict(dtype="int64")),
+    "1d empty length": (1, (2, 3, 0), {}),
+    "1d negative size": (1, (2, 3, 4), dict(kernel_size=1, padding=3)),
+    "3d indices int32": (3, U5, dict(idx_dtype="int32")),
+    "3d indices int32 rank 3": (3, U5[2:], dict(idx_dtype="int32")),
+    "3d rank 3": (3, U5[2:], {}),
+    "3d rank 6": (3, (1,) + U5, {}),
+    "3d rank 3 kernel of 2": (3, U5[2:], dict(kernel_size=(2, 2))),
+    "3d kernel of 2": (3, U5, dict(kernel_size=(2, 2))),
+    "3d kernel of 1": (3, U5, dict(kernel_size=(2,))),
+    "3d stride of 4": (3, U5, dict(stride=(1, 1, 1, 1))),
+    "3d stride of 2": (3, U5, dict(stride=(1, 1))),
+    "3d padding of 4": (3, U5, dict(padding=(0, 0, 0, 0))),
+    "3d indices shape": (3, U5, dict(idx_shape=(2, 1, 2, 2, 2))),
+    "3d indices shape stride 0": (3, U5, dict(idx_shape=(2, 1, 2, 2, 2), stride=0)),
+    "3d stride 0": (3, U5, dict(stride=0)),
+    "3d stride negative": (3, U5, dict(stride=(1, -1, 1))),
+    "3d empty channels": (3, (2, 0, 2, 2, 2), {}),
+    "3d empty depth unbatched": (3, (3, 0, 2, 2), {}),
+    "3d index too big": (3, U5, dict(index=64)),
+    "3d one index negative": (3, U5, dict(bad_at=(0, 0, 0, 0, 0))),
+    "3d one index too big unbatched": (3, U5[1:], dict(bad_at=(1, 0, 1, 0))),
+    "3d output_size too small": (3, U5, dict(output_size=(3, 4, 2))),
+    "3d long": (3, U5, dict(dtype="int64")),
+    "3d bool": (3, U5, dict(dtype="bool")),
+    "3d complex": (3, U5, dict(dtype="complex128")),
+}
+for _name, (_nd, _shape, _kw) in _UNPOOL_ERRORS.items():
+    def _call(T, nd=_nd, shape=_shape, kw=_kw):
+        kw = dict(kw)
+        if "dtype" in kw:
+            kw["dtype"] = getattr(T, kw["dtype"])
+        return _unpool_call(T, nd, shape, **kw)
+    ERRORS[f"max_unpool {_name}"] = _call
+
+
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_functional_errors(name):
     fn = ERRORS[name]
@@ -323,6 +578,9 @@ REPRS = [  # more constructor forms, printed only
     lambda T: T.nn.AvgPool2d(2), lambda T: T.nn.AvgPool2d((2, 3), ceil_mode=True), lambda T: T.nn.AvgPool1d(3),
     lambda T: T.nn.AvgPool1d((3,), 1, 1), lambda T: T.nn.AdaptiveAvgPool2d(1), lambda T: T.nn.AdaptiveMaxPool2d(2),
     lambda T: T.nn.AdaptiveMaxPool1d(2, return_indices=True),
+    lambda T: T.nn.MaxUnpool2d(2), lambda T: T.nn.MaxUnpool2d([2, 3]), lambda T: T.nn.MaxUnpool2d((2, 3), 1, 1),
+    lambda T: T.nn.MaxUnpool1d(2), lambda T: T.nn.MaxUnpool1d((2,), [1], 0),
+    lambda T: T.nn.MaxUnpool3d(2), lambda T: T.nn.MaxUnpool3d(2, (1, 2, 3), 1),
 ]
 
 

@@ -16,5 +16,7 @@ from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling
 from .pooling3d import *  # noqa: F401,F403
 from .pooling3d import __all__ as _pooling3d
+from .unpool import *  # noqa: F401,F403
+from .unpool import __all__ as _unpool
 
-__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling + _pooling3d
+__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling + _pooling3d + _unpool
