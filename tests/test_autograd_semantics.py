@@ -359,6 +359,78 @@ def zero_and_add_through_a_view(T):
     return [v, v._version - base._version + 1, base[2:]]
 
 
+# in-place shape changes (facade/_ops/inplace_views.py): a view extends its chain, an unaliased tensor
+# takes the new layout as its value
+
+
+@scenario(expect=[[3, 2], "TransposeBackward1", 1, ("tensor", [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]], "float32"),
+                  [1, 2, 3], "UnsqueezeBackward1", [2, 3], "SqueezeBackward3", [3], "SqueezeBackward4",
+                  [3, 2], "SqueezeBackward5", 4])
+def inplace_shape_changes(T):
+    a = T.ones(2, 3, requires_grad=True)
+    b = a * 1
+    b.transpose_(0, 1)
+    out = [list(b.shape), type(b.grad_fn).__name__, b._version]
+    (b * T.arange(6.0).reshape(3, 2)).sum().backward()
+    out.append(a.grad)
+    c = a * 1
+    c.unsqueeze_(0)
+    out += [list(c.shape), type(c.grad_fn).__name__]
+    c.squeeze_()
+    out += [list(c.shape), type(c.grad_fn).__name__]
+    d = T.ones(1, 3, requires_grad=True) * 2
+    d.squeeze_(0)
+    out += [list(d.shape), type(d.grad_fn).__name__]
+    e = a * 1
+    e.t_().swapaxes_(0, 1).swapdims_(1, 0).squeeze_((0,))
+    return out + [list(e.shape), type(e.grad_fn).__name__, e._version]
+
+
+@scenario(expect=[[3, 1], "TBackward1", ("tensor", [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]], "float32"),
+                  "AsStridedBackward0", ("tensor", [[5.0, 5.0, 5.0], [1.0, 1.0, 1.0]], "float32")])
+def inplace_shape_change_of_a_view_keeps_sharing_memory(T):
+    a = T.ones(2, 3, requires_grad=True)
+    b = a * 1
+    v = b[0:1]
+    v.t_()
+    out = [list(v.shape), type(v.grad_fn).__name__]
+    v.mul_(2)  # seen by the base, through the transposed view
+    out += [b, type(v.grad_fn).__name__]
+    b.sum().backward()
+    (a * 1)[0:1].t_().mul_(3).sum().backward()
+    return out + [a.grad]
+
+
+@scenario(expect=[("raised", "RuntimeError", "a leaf Variable that requires grad is being used in an in-place "
+                   "operation."),
+                  ("raised", "RuntimeError", "a view of a leaf Variable that requires grad is being used in an "
+                   "in-place operation."),
+                  ("raised", "RuntimeError", "t_() expects a tensor with <= 2 dimensions, but self is 3D"),
+                  ("raised", "IndexError", "Dimension out of range (expected to be in range of [-2, 1], but got 2)")])
+def inplace_shape_change_errors(T):
+    out = []
+    a = T.ones(2, 3, 1, requires_grad=True)
+    for f in (lambda: a.t_(), lambda: a.squeeze(2).t_(), lambda: (a * 1).t_(), lambda: T.ones(2, 3).transpose_(0, 2)):
+        try:
+            f()
+        except Exception as e:  # noqa: BLE001
+            out.append(("raised", type(e).__name__, str(e)))
+    return out
+
+
+def test_an_aliased_tensor_refuses_an_in_place_shape_change():
+    x = facade.ones(2, 3)
+    d = x.detach()
+    with pytest.raises(RuntimeError, match=r"facade: t_\(\) would change the shape of a tensor that shares its memory"):
+        x.t_()
+    del d
+    assert list(x.t_().shape) == [3, 2]
+    with facade.no_grad():
+        p = facade.ones(2, 1, requires_grad=True)
+        p.squeeze_(1)
+    assert p.is_leaf and p.requires_grad and list(p.shape) == [2]
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(name):
     fn, expect = SCENARIOS[name]

@@ -550,3 +550,4 @@ def triu(input, diagonal=0):
 
 
 from . import shape_more  # noqa: E402,F401 - meshgrid, repeat_interleave, rot90, block_diag, as_strided, ...
+from . import inplace_views  # noqa: E402,F401 - t_, transpose_, squeeze_, unsqueeze_

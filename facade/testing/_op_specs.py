@@ -424,6 +424,14 @@ spec("unsqueeze", method("unsqueeze"), shaped(_new_dim), lambda x, dim: np.expan
 spec("transpose", method("transpose"), shaped(_two_dims),
      lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x)
 spec("permute", lambda T, x, dims: x.permute(dims), shaped(_permutation), lambda x, dims: np.transpose(x, dims))
+# in-place shape changes, on a copy (x * 1: an in-place op on a leaf that requires grad raises)
+spec("squeeze_", lambda T, x: (x * 1).squeeze_(), shaped(lambda d, s: {}), np.squeeze)
+spec("squeeze_.dim", lambda T, x, dim: (x * 1).squeeze_(dim), shaped(_one_dim), _np_squeeze)
+spec("unsqueeze_", lambda T, x, dim: (x * 1).unsqueeze_(dim), shaped(_new_dim),
+     lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1)))
+spec("transpose_", lambda T, x, dim0, dim1: (x * 1).transpose_(dim0, dim1), shaped(_two_dims),
+     lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x)
+spec("t_", lambda T, x: (x * 1).t_(), shaped(lambda d, s: {}, max_dims=2), lambda x: x.T)
 spec("t", lambda T, x: x.t(), shaped(lambda d, s: {}, max_dims=2), lambda x: x.T)
 spec("T", lambda T, x: x.T, shaped(lambda d, s: {}, min_dims=2, max_dims=2), lambda x: x.T,
      xfail=(("torch", _T_NAME),))
