@@ -125,6 +125,8 @@ def _saved(op, tensors, args, node, outs):
     requires grad and the dividend only when the divisor does.
     """
     kind = op.saves
+    if kind == "meta":  # only sizes: nothing to check, but backward still frees it
+        return ()
     if kind == "cross" and len(args) == 2:  # mul: each input is saved for the other's gradient
         a0, a1 = tensors
         if args[1].requires_grad and isinstance(a0, Tensor):

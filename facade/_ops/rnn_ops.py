@@ -32,6 +32,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .._dispatch import record
+from . import packing_ops
 from .frontend import cast, type_name
 from .nn_ops import _key
 from .table import defop
@@ -77,28 +78,39 @@ def _lstm_step(gates, c):
 
 
 # ---- a whole stack of layers -------------------------------------------------------------
-def _direction(mode, seq, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
-    """One direction of one layer over a time-major sequence: (outputs, last h, last c)."""
+def _direction(mode, seq, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, mask):
+    """One direction of one layer over a time-major sequence: (outputs, last h, last c).
+
+    mask: None, or (T, B) booleans for a packed batch: a sequence's state stops changing after
+    its last step, and (reversed) starts changing at its last step, as PyTorch's packed layers.
+    """
     has_bias = b_ih is not None
     gi = _affine(seq, w_ih, b_ih, has_bias)  # every step's input term at once
 
-    def step(carry, g):
-        h, c = carry
-        gh = _affine(h, w_hh, b_hh, has_bias)
+    def step(carry, xs):
+        h0, c0 = carry
+        g, m = xs if mask is not None else (xs, None)
+        gh = _affine(h0, w_hh, b_hh, has_bias)
+        c = c0
         if mode == "LSTM":
-            c, o = _lstm_step(g + gh, c)
+            c, o = _lstm_step(g + gh, c0)
             h = o * jnp.tanh(c)
             if w_hr is not None:
                 h = _mm(h, w_hr)
         elif mode == "GRU":
-            h = _gru_step(g, gh, h)
+            h = _gru_step(g, gh, h0)
         elif mode == "RNN_TANH":
             h = jnp.tanh(g + gh)
         else:
             h = _relu(g + gh)
+        if m is not None:
+            h = jnp.where(m[:, None], h, h0)
+            if c is not None:
+                c = jnp.where(m[:, None], c, c0)
         return (h, c), h
 
-    (h, c), out = lax.scan(step, (h, c), gi, reverse=reverse)
+    xs = gi if mask is None else (gi, mask)
+    (h, c), out = lax.scan(step, (h, c), xs, reverse=reverse)
     return out, h, c
 
 
@@ -110,26 +122,31 @@ def _between_layers(seq, key, layer, p):
     return seq * jnp.where(keep, jnp.ones((), seq.dtype) / jnp.asarray(1.0 - p, seq.dtype), jnp.zeros((), seq.dtype))
 
 
-_NSTATIC = 9
+_NSTATIC = 10
 
 
 def _stack(*args):
-    """The whole stack (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm on a 3-D input).
+    """The whole stack (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm).
 
-    Arrays: x (T, B, I), or (B, T, I) when batch_first; h0 and c0 (layers * dirs, B, .) or 0
-    when not given (c0 always 0 but for LSTM); the dropout key (0 when there is no dropout);
-    then per layer and direction w_ih, w_hh, (b_ih, b_hh), (w_hr). Statics: mode, layers,
-    dirs, has_h0, has_bias, proj, p (dropout between layers, 0 for none), batch_first, dt.
+    Arrays: x (T, B, I), or (B, T, I) when batch_first, or a packed batch's rows (N, I); h0 and
+    c0 (layers * dirs, B, .) or 0 when not given (c0 always 0 but for LSTM); the dropout key (0
+    when there is no dropout); then per layer and direction w_ih, w_hh, (b_ih, b_hh), (w_hr).
+    Statics: mode, layers, dirs, has_h0, has_bias, proj, p (dropout between layers, 0 for
+    none), batch_first, dt, batch_sizes (a packed batch's, or None).
 
-    Returns the last layer's forward and backward outputs (time-major; the backward one empty
-    when unidirectional), h_n and, for LSTM, c_n.
+    Returns the last layer's forward and backward outputs (time-major, or packed rows for a
+    packed batch; the backward one empty when unidirectional), h_n and, for LSTM, c_n.
     """
-    mode, layers, dirs, has_h0, has_bias, proj, p, batch_first, dt = args[-_NSTATIC:]
+    mode, layers, dirs, has_h0, has_bias, proj, p, batch_first, dt, batch_sizes = args[-_NSTATIC:]
     x, h0, c0, key = args[:4]
     weights = args[4:-_NSTATIC]
     lstm = mode == "LSTM"
     seq = cast(x, dt)
-    if batch_first:
+    mask = None
+    if batch_sizes is not None:  # packed rows -> a padded time-major batch and its step mask
+        seq = packing_ops.unpack(seq, batch_sizes, False, 0, len(batch_sizes))
+        mask = packing_ops.step_mask(batch_sizes)
+    elif batch_first:
         seq = jnp.swapaxes(seq, 0, 1)
     batch = seq.shape[1]
     per = len(weights) // (layers * dirs)
@@ -145,13 +162,15 @@ def _stack(*args):
             c = None
             if lstm:
                 c = cast(c0, dt)[k] if has_h0 else jnp.zeros((batch, w[1].shape[0] // 4), dt)
-            out, h, c = _direction(mode, seq, h, c, w[0], w[1], b_ih, b_hh, w_hr, d == 1)
+            out, h, c = _direction(mode, seq, h, c, w[0], w[1], b_ih, b_hh, w_hr, d == 1, mask)
             outs.append(out)
             hs.append(h)
             cs.append(c)
         seq = outs[0] if dirs == 1 else jnp.concatenate(outs, axis=-1)
         if p and layer < layers - 1:
             seq = _between_layers(seq, key, layer, p)
+    if batch_sizes is not None:
+        outs = [packing_ops.pack(o, batch_sizes, False) for o in outs]
     backward = outs[1] if dirs == 2 else jnp.zeros((0,), dt)
     if lstm:
         return outs[0], backward, jnp.stack(hs), jnp.stack(cs)
@@ -177,6 +196,9 @@ LSTM_STACK = defop("lstm_layers", _stack_jitted, grad_fn="StackBackward0", nout=
 # float32 LSTM without projections: PyTorch's oneDNN layers (MkldnnRnnLayerBackward0), which save their
 # outputs too; its h_n / c_n are stacks of the layers' states (the copy below carries that name)
 MKLDNN_LSTM_STACK = defop("mkldnn_lstm_layers", _stack_jitted, grad_fn="MkldnnRnnLayerBackward0", nout=4, saves=True)
+# a packed batch (PyTorch's packed layers, never oneDNN): the output rows are a cat of the steps' rows
+PACKED_RNN_STACK = defop("packed_rnn_layers", _stack_jitted, grad_fn="CatBackward0", nout=3, saves="in")
+PACKED_LSTM_STACK = defop("packed_lstm_layers", _stack_jitted, grad_fn="CatBackward0", nout=4, saves="in")
 STATES = defop("rnn_stacked_states", lambda h: h + jnp.zeros((), h.dtype), grad_fn="StackBackward0", saves=False)
 
 # PyTorch's RNN / GRU return output.transpose_(0, 1) for batch_first: an in-place transpose of a
@@ -227,12 +249,12 @@ def _or_zero(t):
     return 0 if t is None else t
 
 
-def _uses_mkldnn(x, proj_size):
-    """Whether PyTorch's CPU LSTM runs this call on oneDNN (float32 without projections)."""
-    return x.dtype.name == "float32" and not proj_size
+def _uses_mkldnn(x, proj_size, packed=False):
+    """Whether PyTorch's CPU LSTM runs this call on oneDNN (float32 without projections, not packed)."""
+    return x.dtype.name == "float32" and not proj_size and not packed
 
 
-def _check_states(mode, x, hx, proj_size):
+def _check_states(mode, x, hx, proj_size, packed):
     """PyTorch's errors for initial states whose dtype differs from the input's (raised by its kernels)."""
     from .frontend import promote
 
@@ -244,7 +266,7 @@ def _check_states(mode, x, hx, proj_size):
             raise _dtype_error(hx.dtype, d)
         return
     h, c = hx
-    if _uses_mkldnn(x, proj_size):
+    if _uses_mkldnn(x, proj_size, packed):
         if h.dtype is not d or c.dtype is not d:
             raise RuntimeError("get_mkldnn_dtype: unsupported data type")
         return
@@ -256,32 +278,49 @@ def _check_states(mode, x, hx, proj_size):
                            f"{names.get(promote(x, c).name, promote(x, c).name)} != {names.get(d.name, d.name)}")
 
 
-def rnn_layers(mode, x, hx, weights, num_layers, bidirectional, has_bias, proj_size, dropout, training, batch_first):
+def rnn_layers(mode, x, hx, weights, num_layers, bidirectional, has_bias, proj_size, dropout, training, batch_first,
+               batch_sizes=None):
     """Run a stack of recurrent layers (PyTorch's _VF.rnn_tanh / rnn_relu / gru / lstm): one fused op.
 
     mode: "RNN_TANH", "RNN_RELU", "GRU" or "LSTM"; x: a 3-D input (time-major, or batch-major
-    when batch_first); hx: None, the initial h (num_layers * directions, B, H), or (h, c) for
-    LSTM; weights: the flat parameter list in PyTorch's order. Returns (output, h_n) or
-    (output, (h_n, c_n)).
+    when batch_first), or a packed batch's 2-D rows with batch_sizes its tuple of batch sizes
+    (batch_first is then ignored, as in PyTorch); hx: None, the initial h (num_layers *
+    directions, B, H), or (h, c) for LSTM; weights: the flat parameter list in PyTorch's order.
+    Returns (output, h_n) or (output, (h_n, c_n)); output is packed rows for a packed batch.
     """
     from . import shape as _shape
 
-    if x.shape[1 if batch_first else 0] == 0:
+    packed = batch_sizes is not None
+    if not packed and x.shape[1 if batch_first else 0] == 0:
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-    _check_states(mode, x, hx, proj_size)
+    _check_states(mode, x, hx, proj_size, packed)
     dirs = 2 if bidirectional else 1
     lstm = mode == "LSTM"
-    mkldnn = lstm and _uses_mkldnn(x, proj_size)
-    op = (MKLDNN_LSTM_STACK if mkldnn else LSTM_STACK) if lstm else RNN_STACK
+    if packed and lstm and _uses_mkldnn(x, proj_size) and len(set(batch_sizes)) == 1:
+        # sequences all of one length: PyTorch's float32 LSTM runs its oneDNN layers on the padded batch
+        # (the rows, step-major, are exactly that) and returns a view of their output
+        x3 = _shape.view(x, (len(batch_sizes), batch_sizes[0], x.shape[-1]))
+        output, states = rnn_layers(mode, x3, hx, weights, num_layers, bidirectional, has_bias, proj_size, dropout,
+                                    training, False)
+        return _shape.view(output, (x.shape[0], output.shape[-1])), states
+    mkldnn = lstm and _uses_mkldnn(x, proj_size, packed)
+    if packed:
+        op = PACKED_LSTM_STACK if lstm else PACKED_RNN_STACK
+        batch_first = False
+    else:
+        op = (MKLDNN_LSTM_STACK if mkldnn else LSTM_STACK) if lstm else RNN_STACK
     h0, c0 = (hx if lstm else (hx, None)) if hx is not None else (None, None)
     p = float(dropout) if training and num_layers > 1 else 0.0
     from .nn_ops import key_tensor
 
     key = key_tensor() if p else 0
     statics = (mode, num_layers, dirs, hx is not None, bool(has_bias), int(proj_size), p, bool(batch_first),
-               x.dtype.np)
+               x.dtype.np, batch_sizes)
     outs = record(op, (x, _or_zero(h0), _or_zero(c0), key, *weights), statics)
-    output = outs[0] if dirs == 1 else _shape.cat(outs[:2], 2)
+    output = outs[0] if dirs == 1 else _shape.cat(outs[:2], x.ndim - 1)
+    if packed:  # PyTorch's packed h_n / c_n are stacks of the layers' states
+        states = tuple(record(STATES, (h,), ()) for h in outs[2:])
+        return output, (states if lstm else states[0])
     if batch_first:
         if lstm:
             output = _shape.transpose(output, 0, 1)

@@ -26,7 +26,8 @@ class OpDef:
         # a PyTorch class name ("AddBackward0"), or a function of the Node giving it
         self.grad_fn = grad_fn
         # True: a second backward without retain_graph raises, and an in-place change to
-        # an input (or, for "out", the output) before backward raises, as in PyTorch
+        # an input (or, for "out", the output) before backward raises, as in PyTorch;
+        # "meta": only sizes are saved, so a second backward raises and in-place changes do not
         self.saves = saves
         self.check = check  # optional check(*arg_nodes, *statics) raising PyTorch's errors
         self.nout = nout  # >1: impl returns a tuple; outputs are taken out with GETITEM nodes

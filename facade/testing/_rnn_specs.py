@@ -213,6 +213,123 @@ def _cell_args(kind):
     return build
 
 
+# ---- packed batches (torch.nn.utils.rnn) ------------------------------------------------------
+def _sorted_order(lengths):
+    """The batch order of pack_padded_sequence(enforce_sorted=False): longest first, ties in order."""
+    return sorted(range(len(lengths)), key=lambda b: -lengths[b])
+
+
+def _np_packed_rows(outs, lengths):
+    """Packed rows of per-sequence outputs (L_b, *): step by step, longest sequences first."""
+    order = _sorted_order(lengths)
+    return np.stack([outs[b][t] for t in range(max(lengths)) for b in order if lengths[b] > t])
+
+
+def _np_padded(outs, lengths, batch_first=True, value=0.0, left=False):
+    rows = []
+    for o, n in zip(outs, lengths):
+        fill = np.full((max(lengths) - n,) + o.shape[1:], value)
+        rows.append(np.concatenate([fill, o] if left else [o, fill]))
+    return np.stack(rows, axis=0 if batch_first else 1)
+
+
+def _packed_args(kind):
+    def build(draw, dtype, limits, smooth):
+        n = draw(st.integers(1, 3))
+        lengths = [draw(st.integers(1, 3)) for _ in range(n)]
+        size, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        layers, bidirectional, bias, has_h0 = draw(st.integers(1, 2)), draw(st.booleans()), draw(st.booleans()), \
+            draw(st.booleans())
+        dirs = 2 if bidirectional else 1
+        shapes = [(length, size) for length in lengths]
+        if has_h0:
+            shapes += [(layers * dirs, n, hidden)] * (2 if kind == "LSTM" else 1)
+        gates = _GATES[kind] * hidden
+        for layer in range(layers):
+            for _ in range(dirs):
+                shapes += [(gates, size if layer == 0 else hidden * dirs), (gates, hidden)]
+                if bias:
+                    shapes += [(gates,), (gates,)]
+        kwargs = dict(n=n, hidden=hidden, layers=layers, bidirectional=bidirectional, bias=bias, has_h0=has_h0,
+                      **_nonlinearity(draw, kind, smooth))
+        return tuple(array(draw, dtype, s, _VALUES, smooth) for s in shapes), kwargs
+
+    return build
+
+
+def _call_packed(kind):
+    """The layer on pack_sequence(..., enforce_sorted=False): (padded output, packed rows, h_n[, c_n])."""
+    def call(T, *tensors, n, hidden, layers, bidirectional, bias, has_h0, nonlinearity="tanh"):
+        seqs, rest = list(tensors[:n]), tensors[n:]
+        kw = {"num_layers": layers, "bias": bias, "bidirectional": bidirectional, "dtype": seqs[0].dtype}
+        if kind == "RNN":
+            kw["nonlinearity"] = nonlinearity
+        module = getattr(T.nn, kind)(seqs[0].shape[-1], hidden, **kw)
+        out, h = _run(T, module, T.nn.utils.rnn.pack_sequence(seqs, enforce_sorted=False), rest, kind, has_h0)
+        padded, _ = T.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        return (padded, out.data) + (tuple(h) if kind == "LSTM" else (h,))
+
+    return call
+
+
+def _ref_packed(kind):
+    """Each sequence run alone (a batch of one) by the numpy stack, then packed and padded."""
+    def ref(*arrays, n, hidden, layers, bidirectional, bias, has_h0, nonlinearity="tanh"):
+        seqs, rest = arrays[:n], arrays[n:]
+        n_states = (2 if kind == "LSTM" else 1) if has_h0 else 0
+        states, weights = rest[:n_states], _split_weights(kind, rest[n_states:], layers, bidirectional, bias, 0)
+        outs, hs, cs = [], [], []
+        for b, x in enumerate(seqs):
+            h0 = states[0][:, b:b + 1] if states else None
+            c0 = states[1][:, b:b + 1] if len(states) > 1 else None
+            o, h, c = _np_layers(kind, x[:, None], h0, c0, weights, hidden, layers, bidirectional, False, 0,
+                                 nonlinearity)
+            outs.append(o[:, 0])
+            hs.append(h)
+            cs.append(c)
+        lengths = [len(x) for x in seqs]
+        result = (_np_padded(outs, lengths), _np_packed_rows(outs, lengths), np.concatenate(hs, axis=1))
+        return result + ((np.concatenate(cs, axis=1),) if kind == "LSTM" else ())
+
+    return ref
+
+
+def _sequences_args(draw, dtype, limits, smooth):
+    n, trailing = draw(st.integers(1, 3)), tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+    shapes = [(draw(st.integers(1, 3)),) + trailing for _ in range(n)]
+    kwargs = dict(batch_first=draw(st.booleans()), padding_value=draw(st.sampled_from([0.0, -1.5])),
+                  padding_side=draw(st.sampled_from(["right", "left"])))
+    return tuple(array(draw, dtype, s, _VALUES, smooth) for s in shapes), kwargs
+
+
+def _call_pad(T, *seqs, batch_first, padding_value, padding_side):
+    return T.nn.utils.rnn.pad_sequence(list(seqs), batch_first=batch_first, padding_value=padding_value,
+                                       padding_side=padding_side)
+
+
+def _ref_pad(*seqs, batch_first, padding_value, padding_side):
+    return _np_padded(seqs, [len(x) for x in seqs], batch_first, padding_value, padding_side == "left")
+
+
+def _call_pack(T, *seqs, batch_first, padding_value, padding_side):
+    """pack_sequence's rows, and pad_packed_sequence of them (the caller's order back)."""
+    packed = T.nn.utils.rnn.pack_sequence(list(seqs), enforce_sorted=False)
+    padded, _ = T.nn.utils.rnn.pad_packed_sequence(packed, batch_first=batch_first, padding_value=padding_value,
+                                                   total_length=4)
+    return packed.data, padded
+
+
+def _ref_pack(*seqs, batch_first, padding_value, padding_side):
+    lengths = [len(x) for x in seqs]
+    padded = _np_padded(list(seqs) + [np.zeros((4,) + seqs[0].shape[1:])], lengths + [4], batch_first, padding_value)
+    return _np_packed_rows(seqs, lengths), (padded[:-1] if batch_first else padded[:, :-1])
+
+
+spec("nn.utils.rnn.pad_sequence", _call_pad, _sequences_args, _ref_pad)
+spec("nn.utils.rnn.pack_sequence", _call_pack, _sequences_args, _ref_pack)
+for _kind in ("RNN", "GRU", "LSTM"):
+    spec(f"nn.{_kind}.packed", _call_packed(_kind), _packed_args(_kind), _ref_packed(_kind))
+
 for _kind in ("RNN", "GRU", "LSTM"):
     spec(f"nn.{_kind}", _call_layer(_kind), _layer_args(_kind), _ref_layer(_kind))
     spec(f"nn.{_kind}Cell", _call_cell(_kind), _cell_args(_kind), _ref_cell(_kind))

@@ -2,8 +2,8 @@
 
 Constructor arguments, parameter names and order, initialisation, repr, input checks and
 error messages follow PyTorch's torch/nn/modules/rnn.py; the recurrences themselves are fused
-ops (facade/_ops/rnn_ops.py: one tape entry per layer and direction). PackedSequence inputs
-are not supported.
+ops (facade/_ops/rnn_ops.py: one fused tape entry for the whole stack). RNN, LSTM and GRU
+also take a PackedSequence (facade/nn/utils/rnn.py) and then return one.
 """
 
 import math
@@ -13,6 +13,7 @@ import warnings
 from ..._ops import rnn_ops
 from .. import init
 from ..parameter import empty_param
+from ..utils.rnn import PackedSequence, host_sizes
 from .module import Module
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
@@ -122,8 +123,13 @@ class RNNBase(Module):
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.size(-1)}")
 
+    def _mini_batch(self, input, batch_sizes):
+        if batch_sizes is not None:
+            return host_sizes(batch_sizes)[0]
+        return input.size(0) if self.batch_first else input.size(1)
+
     def get_expected_hidden_size(self, input, batch_sizes):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = self._mini_batch(input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
@@ -157,20 +163,48 @@ class RNNBase(Module):
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
 
-    def _run(self, input, hx):
+    def _run(self, input, hx, batch_sizes=None):
         return rnn_ops.rnn_layers(self.mode, input, hx, self._flat_weights, self.num_layers, self.bidirectional,
-                                  self.bias, self.proj_size, self.dropout, self.training, self.batch_first)
+                                  self.bias, self.proj_size, self.dropout, self.training, self.batch_first,
+                                  batch_sizes)
 
-    def _packed(self, input):
-        if type(input).__name__ == "PackedSequence":
-            raise NotImplementedError("facade's recurrent layers do not support PackedSequence inputs")
+    def _lstm_kernel_checks(self, data):
+        """PyTorch's packed LSTM checks nothing in Python: its kernel's first product (input @ w_ih.T)
+        raises these. (Its wrong-sized states crash PyTorch; facade raises check_forward_args' errors.)"""
+        from ..._ops.frontend import type_name
+
+        w = self._flat_weights[0]
+        if data.dtype is not w.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {type_name(data.dtype)} and "
+                               f"{type_name(w.dtype)}")
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            last = data.shape[-1] if data.ndim else 1
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({data.numel() // max(last, 1)}x{last} "
+                               f"and {w.shape[1]}x{w.shape[0]})")
+
+    def _forward_packed(self, packed, hx):
+        """PyTorch's packed path: hx in the caller's order is permuted to the sorted one, the
+        layers run on the rows, h_n is permuted back; the output is packed like the input."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if self.mode == "LSTM":
+            self._lstm_kernel_checks(data)
+        if hx is not None:
+            hx = self.permute_hidden(hx, sorted_indices)
+            self.check_forward_args(data, hx, batch_sizes)
+        else:
+            self.check_input(data, batch_sizes)
+        sizes = host_sizes(batch_sizes)
+        output, hidden = self._run(data, hx, sizes)
+        return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
+                self.permute_hidden(hidden, unsorted_indices))
 
 
 class _SingleStateRNN(RNNBase):
     """RNN and GRU: one hidden state."""
 
     def forward(self, input, hx=None):
-        self._packed(input)
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             name, tensor = ("GRU", "") if self.mode == "GRU" else ("RNN", " tensor")
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D{tensor} instead")
@@ -225,7 +259,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input, batch_sizes):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = self._mini_batch(input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         return (self.num_layers * num_directions, mini_batch, self.hidden_size)
 
@@ -242,7 +276,8 @@ class LSTM(RNNBase):
         return hx[0].index_select(1, permutation), hx[1].index_select(1, permutation)
 
     def forward(self, input, hx=None):
-        self._packed(input)
+        if isinstance(input, PackedSequence):  # PyTorch checks no sizes here (and can crash): facade does
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"LSTM: Expected input to be 2D or 3D, got {input.dim()}D instead")
         is_batched = input.dim() == 3
