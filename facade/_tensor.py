@@ -459,6 +459,8 @@ class Tensor:
         return a.reshape(()).item()
 
     def __float__(self):
+        if self.requires_grad and _GRAD[0]:
+            _warn_scalar_once()
         return float(self._scalar("float"))
 
     def __int__(self):
@@ -470,6 +472,8 @@ class Tensor:
         return int(self.item())
 
     def __complex__(self):
+        if self.requires_grad and _GRAD[0]:
+            _warn_scalar_once()
         return complex(self._scalar("complex"))
 
     def __bool__(self):
@@ -549,6 +553,17 @@ def _wrap_dim(dim, ndim):
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
+
+
+_SCALAR_WARNED = []
+
+
+def _warn_scalar_once():
+    """PyTorch's warning for float() / complex() of a tensor that requires grad, once per process."""
+    if not _SCALAR_WARNED:
+        _SCALAR_WARNED.append(True)
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                      "Consider using tensor.detach() first.", UserWarning, stacklevel=3)
 
 
 from . import _dispatch as _d  # noqa: E402

@@ -452,3 +452,24 @@ def test_gradcheck_stays_a_function_after_its_module_is_imported():
             "assert torch.autograd.gradcheck(torch.sin, (x,)) and torch.autograd.gradgradcheck(torch.sin, (x,))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_once(recwarn):
+    import facade._tensor as ft
+
+    def count():
+        return sum("requires_grad=True to a scalar" in str(w.message) for w in recwarn.list)
+
+    ft._SCALAR_WARNED.clear()
+    x = facade.tensor(2.0, requires_grad=True)
+    with facade.no_grad():
+        float(x)
+    float(facade.tensor(1.0))
+    x.item()
+    int(x * 2)
+    assert count() == 0
+    float(x * 2)
+    assert count() == 1
+    float(x)
+    complex(x)
+    assert count() == 1  # once per process, as PyTorch's TORCH_WARN_ONCE
