@@ -120,6 +120,54 @@ def test_parameter_changed_in_place_before_backward_is_pytorchs_error():
         out.sum().backward()
 
 
+def _model_step(seed, donate):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, opt, torch.jit.jit(step, donate=donate)
+
+
+def test_a_donating_step_never_takes_over_a_value_that_is_still_read():
+    """A step that returns its loss after its own backward donates its state (the loss's
+    history is freed, so nothing reads the old values again). Between calls the user keeps
+    things that still read the old parameters: a pending clone, a pending eager forward, a
+    deepcopy, the optimizer's state_dict, a numpy view. Each must see what it saw without
+    donation; the calls after them donate again."""
+    import copy
+
+    x, y = torch.randn(6, 5), torch.randn(6, 2)
+    runs = {}
+    for donate in (True, False):
+        model, opt, step = _model_step(3, donate)
+        for _ in range(3):
+            step(x, y)
+        entry = step._fast
+        donating = bool(entry.donated) and entry.keeping_fn is None
+        w = model[0].weight
+        kept = dict(clone=w.clone(), forward=model(x), deep=copy.deepcopy(model), view=w.detach().numpy())
+        sd = opt.state_dict()
+        losses = [step(x, y).item() for _ in range(3)]
+        runs[donate] = dict(
+            donating=donating, losses=losses, clone=kept["clone"].detach().numpy(), forward=kept["forward"].detach().numpy(),
+            deep=kept["deep"][0].weight.detach().numpy(), view=np.array(kept["view"]),
+            momentum=sd["state"][0]["momentum_buffer"].numpy(), weight=w.detach().numpy(),
+            grad=w.grad.numpy())
+    assert runs[True]["donating"] and not runs[False]["donating"]
+    for name in ("losses", "clone", "forward", "deep", "view", "momentum", "weight", "grad"):
+        np.testing.assert_array_equal(runs[True][name], runs[False][name], err_msg=name)
+    # the deepcopy is the weight before the last three steps; the state_dict aliases the live buffer
+    assert not np.array_equal(runs[True]["deep"], runs[True]["weight"])
+    np.testing.assert_array_equal(runs[True]["deep"], runs[True]["clone"])
+
+
 @pytest.mark.parametrize("donate", [True, False])
 def test_donated_state_steps_equal_eager(donate):
     """donate=True (the default on accelerators) builds the program from the traced jaxpr; a

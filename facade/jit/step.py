@@ -24,6 +24,7 @@ to a compiled model works as in PyTorch.
 Python side effects inside `fn` happen only while tracing (as with any tracing compiler).
 """
 import gc
+import sys
 import warnings
 
 import jax
@@ -119,7 +120,7 @@ class _Entry:
         self.bumps = []  # (position, count) of the state tensors the step writes in place
         self.changed = []  # positions of the state tensors whose value the step changes
         # what the last call left behind, for the fast guard (see Jitted._unchanged_since)
-        self.after_nodes, self.after_grads = [], []
+        self.after_nodes, self.after_vals, self.after_grads = [], [], []
         self.arg_sig, self.live_zero = None, None
         self.out_tree = None
         self.fn = None
@@ -127,6 +128,11 @@ class _Entry:
         self.live = []  # (container, key) read through jit.live, in program-input order
         self.live_capacity = 0
         self.live_overflow = False
+        self.live_last = None  # the live numbers of the last call, and that vector on the device
+        self.live_array = None
+        self.donated = ()  # state positions whose buffers the program takes over (see _donatable)
+        self.stage = None  # the traced step, kept to compile a copy that donates nothing
+        self.keeping_fn = None
 
 
 class Jitted:
@@ -190,7 +196,7 @@ class Jitted:
             if t._storage.node is not n or t._grad is not g:
                 return False
         values = _live.read(self._live)
-        if entry.live_zero != tuple(v == 0 for v in values):
+        if values != entry.live_last and entry.live_zero != tuple(v == 0 for v in values):
             return False
         if _arg_signature(args, kwargs) != entry.arg_sig:
             return False
@@ -255,10 +261,13 @@ class Jitted:
         collecting = gc.isenabled()
         gc.disable()  # until the trace has run: no tensor alive now is collected and its id reused
         try:
-            return self._trace_paused(entry, args, kwargs)
+            ready = self._trace_paused(entry, args, kwargs)
         finally:
             if collecting:
                 gc.enable()
+        # (run from here, with the trace's frame gone: it held the state's old values, which
+        # a donating program may only take over when nothing else holds them)
+        return self._call(entry, args, kwargs) if ready else None
 
     def _trace_paused(self, entry, args, kwargs):
         T = _dispatch.Tensor
@@ -310,8 +319,11 @@ class Jitted:
             # a state tensor the step leaves alone is not an output: its value stays where it is
             # (an output equal to an input would be a copy of it every call)
             entry.changed = [k for k, (n, v) in enumerate(zip(final, state_vals)) if n.value is not v]
+            # a step that draws no random numbers hands the key back untouched: then it is no
+            # output (None), and the write-back leaves facade's key as it is
+            out_key = _random._STATE["key"]
             return ([final[k].value for k in entry.changed], [n.value for n in grad_nodes],
-                    [n.value for n in out_nodes], _random._STATE["key"])
+                    [n.value for n in out_nodes], None if out_key is key else out_key)
 
         def restore():
             for t, n in zip(state, originals):  # leave the program's tensors as they were
@@ -331,26 +343,34 @@ class Jitted:
         finally:
             restore()
         if entry.touched_outside or entry.live_overflow:
-            return None
+            return False
         n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
         entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.out_meta))
-        # outputs with a history read the call's inputs again at backward: then nothing is donated
-        if donate and entry.changed and not any(entry.out_requires_grad):
+        # outputs with a history read the call's inputs again at backward: then nothing is
+        # donated (unless the step ran its own backward, which freed that history)
+        if donate and entry.changed and (entry.ran_backward or not any(entry.out_requires_grad)):
             entry.fn = _diff.donating(stage, entry.changed, inputs)  # state leaves come first
+            entry.donated, entry.stage = tuple(entry.changed), stage
         else:
             entry.fn = stage.lower().compile()
         _engine._STATS["compiles"] += 1
         self._live = entry.live
-        return self._call(entry, args, kwargs)
+        return True
 
     # ---- 3. steady state -----------------------------------------------------------------
-    def _inputs(self, entry, args, kwargs):
+    def _inputs(self, entry, args, kwargs, nodes=None):
+        """The program's inputs. `nodes`: the state's current nodes, when the fast guard has
+        just found them to be the ones the last call left behind (whose values the write-back
+        kept in `after_vals`)."""
         T = _dispatch.Tensor
-        nodes = [t._storage.node for t in entry.state]
-        pending = [n for n in nodes if n.value is None]
-        if pending:
-            _engine.evaluate(pending)
-        state_vals = _engine.as_jax(nodes)
+        if nodes is None:
+            nodes = [t._storage.node for t in entry.state]
+            pending = [n for n in nodes if n.value is None]
+            if pending:
+                _engine.evaluate(pending)
+            state_vals = _engine.as_jax(nodes)
+        else:
+            state_vals = list(entry.after_vals)
         arg_tensors = [a for a in args if isinstance(a, T)] + [kwargs[k] for k in sorted(kwargs) if isinstance(kwargs[k], T)]
         arg_vals = [a._value() for a in arg_tensors]
         key = _random._STATE["key"]
@@ -360,19 +380,57 @@ class Jitted:
         pairs, values = self._live_values
         if pairs is not entry.live:
             values = _live.read(entry.live)
-        values = values + [0.0] * (entry.live_capacity - len(values))
-        return state_vals, arg_vals, key, np.asarray(values, np.float64)
+        if values != entry.live_last:  # a scheduler changed a number: send the new vector
+            padded = np.asarray(values + [0.0] * (entry.live_capacity - len(values)), np.float64)
+            device = next(iter(state_vals[0].devices()), None) if state_vals and hasattr(state_vals[0], "devices") else None
+            entry.live_last, entry.live_array = list(values), jax.device_put(padded, device)
+        return state_vals, arg_vals, key, entry.live_array
 
     def _run(self, entry, args, kwargs, fresh=True):
         return self._call(entry, args, kwargs, fresh)
 
     def _call(self, entry, args, kwargs, fresh=True):
-        inputs = self._inputs(entry, args, kwargs)
+        inputs = self._inputs(entry, args, kwargs, None if fresh else entry.after_nodes)
         history = None
         if _diff.wanted(entry):
             # a step that ran backward itself freed its graph: the outputs' node needs no inputs
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
-        return self._write_back(entry, entry.fn(*inputs), args, kwargs, fresh, history)
+        fn = entry.fn
+        if entry.donated and not self._donatable(entry, inputs[0]):
+            fn = self._keeping(entry)
+        return self._write_back(entry, fn(*inputs), args, kwargs, fresh, history)
+
+    def _donatable(self, entry, state_vals):
+        """True when nothing but the state's own storage holds the values the program would take
+        over. Something else may: a pending op recorded on a parameter since the last call
+        (`before = w.clone()`, an eager forward), a LEAF node, a deepcopy sharing the array.
+        Those must still read the old values after the call, so then nothing is donated."""
+        fast = self._fast
+        getrefcount = sys.getrefcount
+        for k in entry.donated:
+            node = entry.state[k]._storage.node
+            # the storage, this frame's `node`, getrefcount's argument, and the fast guards'
+            # records: after the entry's own last call only its record can hold the node
+            value = state_vals[k]
+            if fast is entry:
+                expected = 3 + (entry.after_nodes[k] is node)
+                expected_value = 3 + (entry.after_vals[k] is value)
+            else:
+                expected = 3 + sum(n is node for e in self._entries.values() for n in e.after_nodes)
+                expected_value = 3 + sum(v is value for e in self._entries.values() for v in e.after_vals)
+            if getrefcount(node) != expected:
+                return False
+            # the node, the input list, this frame's `value`, getrefcount's argument (and the records)
+            if getrefcount(value) != expected_value + 1:
+                return False
+        return True
+
+    def _keeping(self, entry):
+        """The entry's program compiled without donation (once, on first need)."""
+        if entry.keeping_fn is None:
+            entry.keeping_fn = entry.stage.lower().compile()
+            _engine._STATS["compiles"] += 1
+        return entry.keeping_fn
 
     def _history(self, entry, args, kwargs, inputs):
         """What the outputs' COMPILED node reads (see differentiable.py), taken before the call
@@ -393,13 +451,15 @@ class Jitted:
         state = entry.state
         if fresh:
             entry.after_nodes = [t._storage.node for t in state]
+            entry.after_vals = [n.value for n in entry.after_nodes]  # (as _inputs left them: arrays)
             entry.after_grads = [t._grad for t in state]
             entry.arg_sig = _arg_signature(args, kwargs)
             entry.live_zero = tuple(v == 0 for v in _live.read(entry.live))
-        after = entry.after_nodes
+        after, after_vals = entry.after_nodes, entry.after_vals
         for k, v in zip(entry.changed, state_vals):
             st = state[k]._storage
             n = after[k] = _source(v, st.node)
+            after_vals[k] = v
             st.set(n)
         for k, bump in entry.bumps:
             state[k]._vc[0] += bump
@@ -408,7 +468,8 @@ class Jitted:
             if g is not None:
                 g._storage.set(_source(next(gi), g._storage.node))
             state[k]._grad = after_grads[k] = g
-        _random._STATE["key"] = key
+        if key is not None:
+            _random._STATE["key"] = key
         self._fast = entry
         if history is not None:
             tensors = iter(_diff.attach(entry.program, history, out_vals, entry.out_meta, entry.out_requires_grad))
