@@ -444,8 +444,9 @@ class Jitted:
 
     def _write_back(self, entry, outs, args, kwargs, fresh=True, history=None):
         """Point the state's storages (and the .grad tensors') at new source nodes holding the
-        program's outputs. (Never at the old nodes with a new value: tensors cache the LEAF or
-        view nodes made from a value node by its identity.) `fresh`: the full guard ran, so
+        program's outputs. (Not at the old nodes with a new value, unless nothing but the
+        storage holds them: tensors cache the LEAF or view nodes made from a value node by its
+        identity, and pending ops read it.) `fresh`: the full guard ran, so
         the fast guard's record of what this call leaves behind starts again from the state."""
         state_vals, grad_vals, out_vals, key = outs
         state = entry.state
@@ -456,17 +457,29 @@ class Jitted:
             entry.arg_sig = _arg_signature(args, kwargs)
             entry.live_zero = tuple(v == 0 for v in _live.read(entry.live))
         after, after_vals = entry.after_nodes, entry.after_vals
+        getrefcount = sys.getrefcount
         for k, v in zip(entry.changed, state_vals):
             st = state[k]._storage
-            n = after[k] = _source(v, st.node)
+            n = st.node
+            # held only by the storage, the record, `n` and getrefcount's argument: nothing can
+            # tell the node's old value from its new one, so it takes the new value in place
+            if n is after[k] and getrefcount(n) == 4:
+                n.value = v
+            else:
+                n = after[k] = _source(v, n)
+                st.set(n)
             after_vals[k] = v
-            st.set(n)
         for k, bump in entry.bumps:
             state[k]._vc[0] += bump
         gi, after_grads = iter(grad_vals), entry.after_grads
         for k, g in zip(entry.grad_owners, entry.grad_objects):
             if g is not None:
-                g._storage.set(_source(next(gi), g._storage.node))
+                st = g._storage
+                n = st.node
+                if n.op is None and getrefcount(n) == 3:  # the storage, `n`, the argument
+                    n.value = next(gi)
+                else:
+                    st.set(_source(next(gi), n))
             state[k]._grad = after_grads[k] = g
         if key is not None:
             _random._STATE["key"] = key
