@@ -168,6 +168,36 @@ def test_a_donating_step_never_takes_over_a_value_that_is_still_read():
     np.testing.assert_array_equal(runs[True]["deep"], runs[True]["clone"])
 
 
+def test_a_kept_grad_keeps_its_values_as_in_pytorch():
+    """zero_grad() then backward makes a new .grad tensor each step: one the user kept from an
+    earlier step still holds that step's gradient. The jitted step agrees with the eager one,
+    and keeping a .grad (also across an in-place write to a parameter, which sends the next
+    call through the full guard) does not recompile."""
+    x, y = torch.randn(6, 5), torch.randn(6, 2)
+    seen = {}
+    for jitted in (True, False):
+        model, opt, step = _model_step(4, False)
+        if not jitted:
+            step = step.fn
+        for _ in range(3):
+            step(x, y)
+        w = model[0].weight
+        kept, kept_values = w.grad, w.grad.clone()
+        step(x, y)
+        assert w.grad is not kept
+        np.testing.assert_array_equal(kept.numpy(), kept_values.numpy())
+        with torch.no_grad():
+            w.mul_(0.5)
+        kept2 = w.grad
+        step(x, y)
+        step(x, y)
+        seen[jitted] = (kept.numpy(), kept2.numpy(), w.grad.numpy(), w.detach().numpy())
+        if jitted:
+            assert step.recompiles == 0
+    for a, b in zip(seen[True], seen[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("donate", [True, False])
 def test_donated_state_steps_equal_eager(donate):
     """donate=True (the default on accelerators) builds the program from the traced jaxpr; a

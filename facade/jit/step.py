@@ -179,9 +179,13 @@ class Jitted:
     # ---- guards ------------------------------------------------------------------------
     def _guard(self, args, kwargs):
         state = []
+        ids = {id(t._storage) for t in self._state}
         for t in self._state:
             st, g = t._storage, t._grad
-            state.append((id(st), st.node.shape, st.node.dtype.name, None if g is None else id(g)))
+            # a .grad the step reads (its storage is state) counts by identity; one it only
+            # replaces (zero_grad(set_to_none=True), then backward) by its presence alone
+            grad = None if g is None else id(g) if id(g._storage) in ids else True
+            state.append((id(st), st.node.shape, st.node.dtype.name, grad))
         values = _live.read(self._live)
         self._live_values = (self._live, values)  # read once per call: _inputs passes them in
         return _arg_signature(args, kwargs), tuple(state), tuple(v == 0 for v in values)
@@ -442,6 +446,14 @@ class Jitted:
         versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in arg_tensors]
         return state_nodes + arg_nodes, versions, inputs[2], inputs[3]
 
+    def _grad_holders(self, entry, k, g):
+        """What sys.getrefcount(g) reads when nothing outside facade holds the .grad tensor g
+        that entry's step last made for its state tensor k: the caller's `g` and the argument,
+        the owner's ._grad, the fast guard's record, and the entries' lists of grad objects."""
+        others = [e for e in self._entries.values() if e is not entry]
+        return (3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
+                + sum(o is g for e in others for o in e.grad_objects))
+
     def _write_back(self, entry, outs, args, kwargs, fresh=True, history=None):
         """Point the state's storages (and the .grad tensors') at new source nodes holding the
         program's outputs. (Not at the old nodes with a new value, unless nothing but the
@@ -471,15 +483,21 @@ class Jitted:
             after_vals[k] = v
         for k, bump in entry.bumps:
             state[k]._vc[0] += bump
-        gi, after_grads = iter(grad_vals), entry.after_grads
-        for k, g in zip(entry.grad_owners, entry.grad_objects):
+        gi, after_grads, objects = iter(grad_vals), entry.after_grads, entry.grad_objects
+        for i, k in enumerate(entry.grad_owners):
+            g = objects[i]
             if g is not None:
-                st = g._storage
-                n = st.node
-                if n.op is None and getrefcount(n) == 3:  # the storage, `n`, the argument
-                    n.value = next(gi)
+                if getrefcount(g) != self._grad_holders(entry, k, g):
+                    # someone kept the last call's .grad: as in PyTorch, where backward makes a
+                    # new one, that tensor keeps its values and the new gradient is a new tensor
+                    g = objects[i] = _dispatch.wrap(_source(next(gi), g._storage.node))
                 else:
-                    st.set(_source(next(gi), n))
+                    st = g._storage
+                    n = st.node
+                    if n.op is None and getrefcount(n) == 3:  # the storage, `n`, the argument
+                        n.value = next(gi)
+                    else:
+                        st.set(_source(next(gi), n))
             state[k]._grad = after_grads[k] = g
         if key is not None:
             _random._STATE["key"] = key
