@@ -183,9 +183,12 @@ def test_a_kept_grad_keeps_its_values_as_in_pytorch():
             step(x, y)
         w = model[0].weight
         kept, kept_values = w.grad, w.grad.clone()
+        alias = model[0].bias.grad.detach()
+        alias_values = alias.clone()
         step(x, y)
         assert w.grad is not kept
         np.testing.assert_array_equal(kept.numpy(), kept_values.numpy())
+        np.testing.assert_array_equal(alias.numpy(), alias_values.numpy())
         with torch.no_grad():
             w.mul_(0.5)
         kept2 = w.grad

@@ -487,9 +487,10 @@ class Jitted:
         for i, k in enumerate(entry.grad_owners):
             g = objects[i]
             if g is not None:
-                if getrefcount(g) != self._grad_holders(entry, k, g):
-                    # someone kept the last call's .grad: as in PyTorch, where backward makes a
-                    # new one, that tensor keeps its values and the new gradient is a new tensor
+                if getrefcount(g) != self._grad_holders(entry, k, g) or getrefcount(g._storage) != 2:
+                    # someone kept the last call's .grad (or an alias of it, p.grad.detach()): as
+                    # in PyTorch, where backward makes a new one, that tensor keeps its values and
+                    # the new gradient is a new tensor
                     g = objects[i] = _dispatch.wrap(_source(next(gi), g._storage.node))
                 else:
                     st = g._storage
