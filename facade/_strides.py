@@ -104,7 +104,7 @@ def _unsqueeze(sizes, strides, offset, d):
     return sizes[:d] + [1] + sizes[d:], strides[:d] + [stride] + strides[d:], offset
 
 
-def _squeeze(sizes, strides, offset, dims, given):
+def _squeeze(sizes, strides, offset, dims, form):
     keep = [k for k in range(len(sizes)) if k not in dims]
     return [sizes[k] for k in keep], [strides[k] for k in keep], offset
 

@@ -359,6 +359,16 @@ def zero_and_add_through_a_view(T):
     return [v, v._version - base._version + 1, base[2:]]
 
 
+@scenario(expect=["SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward1", "SqueezeBackward2", "SqueezeBackward2",
+                  "SqueezeBackward2", "SqueezeBackward2", [3, 1]])
+def squeeze_grad_fn_names_follow_the_overload(T):
+    """squeeze(), squeeze(int) and squeeze(tuple) are three overloads in PyTorch; a tuple of one
+    dim, an empty tuple and a dim that is not of size 1 keep their overload's name."""
+    x = T.ones(1, 3, 1, requires_grad=True)
+    outs = [x.squeeze(), x.squeeze(0), x.squeeze(1), x.squeeze((0,)), x.squeeze([1]), x.squeeze(()), x.squeeze((0, 2))]
+    return [type(o.grad_fn).__name__ for o in outs] + [list(x.squeeze(dim=(0,)).shape)]
+
+
 # in-place shape changes (facade/_ops/inplace_views.py): a view extends its chain, an unaliased tensor
 # takes the new layout as its value
 

@@ -167,9 +167,10 @@ def unflatten(input, dim, sizes):
     return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
-SQUEEZE = defop("squeeze", lambda x, dims, given: jnp.squeeze(x, dims), saves=False, view=True,
-                grad_fn=lambda n: "SqueezeBackward1" if n.statics[1] and len(n.statics[0]) <= 1 else
-                ("SqueezeBackward2" if n.statics[1] else "SqueezeBackward0"))
+# statics: (dims to drop, form): form 0 = squeeze(), 1 = squeeze(int), 2 = squeeze(tuple or list),
+# PyTorch's three overloads, which its grad_fn names tell apart (a tuple of one dim is still form 2)
+SQUEEZE = defop("squeeze", lambda x, dims, form: jnp.squeeze(x, dims), saves=False, view=True,
+                grad_fn=lambda n: ("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")[n.statics[1]])
 UNSQUEEZE = defop("unsqueeze", lambda x, d: jnp.expand_dims(x, d), grad_fn="UnsqueezeBackward0", saves=False, view=True)
 
 
@@ -177,14 +178,11 @@ UNSQUEEZE = defop("unsqueeze", lambda x, d: jnp.expand_dims(x, d), grad_fn="Unsq
 def squeeze(input, dim=None):
     shape = tuple(input.shape)
     if dim is None:
-        dims = tuple(i for i, s in enumerate(shape) if s == 1)
-        op_dims = None
+        dims, form = tuple(i for i, s in enumerate(shape) if s == 1), 0
     else:
-        ds = (dim,) if isinstance(dim, int) else tuple(dim)
+        ds, form = ((dim,), 1) if isinstance(dim, int) else (tuple(dim), 2)
         dims = tuple(d for d in (wrap_dim(d, len(shape)) for d in ds) if shape and shape[d] == 1)
-        op_dims = dims
-    # statics: (dims to drop, whether dims were given) — the grad_fn name tells the two forms apart
-    return make_view(input, SQUEEZE, (dims, op_dims is not None))
+    return make_view(input, SQUEEZE, (dims, form))
 
 
 @export("unsqueeze")
