@@ -92,12 +92,9 @@ def test_gradients_through_a_compiled_function_match_finite_differences():
     np.testing.assert_allclose(gw.numpy(), ew.numpy(), rtol=1e-12)
 
 
-def test_a_step_that_ran_backward_frees_its_graph():
-    model = make_model(0)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    x, y = torch.randn(4, 6), torch.randn(4, 3)
+def _training_step(model, opt, **options):
+    """torch.compile of the usual step: zero_grad, MSE loss, backward, opt.step; returns the loss."""
 
-    @torch.compile
     def step(x, y):
         opt.zero_grad()
         loss = torch.nn.functional.mse_loss(model(x), y)
@@ -105,6 +102,14 @@ def test_a_step_that_ran_backward_frees_its_graph():
         opt.step()
         return loss
 
+    return torch.compile(step, **options)
+
+
+def test_a_step_that_ran_backward_frees_its_graph():
+    model = make_model(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(4, 6), torch.randn(4, 3)
+    step = _training_step(model, opt)
     for _ in range(3):
         loss = step(x, y)
     assert type(loss.grad_fn).__name__ == "CompiledFunctionBackward"
@@ -124,15 +129,7 @@ def _model_step(seed, donate):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return model, opt, torch.jit.jit(step, donate=donate)
+    return model, opt, _training_step(model, opt, donate=donate)
 
 
 def test_a_donating_step_never_takes_over_a_value_that_is_still_read():

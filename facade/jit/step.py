@@ -415,17 +415,16 @@ class Jitted:
             node = entry.state[k]._storage.node
             # the storage, this frame's `node`, getrefcount's argument, and the fast guards'
             # records: after the entry's own last call only its record can hold the node
+            # the value: the node, the input list, this frame's `value`, getrefcount's argument,
+            # and the same records
             value = state_vals[k]
             if fast is entry:
                 expected = 3 + (entry.after_nodes[k] is node)
-                expected_value = 3 + (entry.after_vals[k] is value)
+                expected_value = 4 + (entry.after_vals[k] is value)
             else:
                 expected = 3 + sum(n is node for e in self._entries.values() for n in e.after_nodes)
-                expected_value = 3 + sum(v is value for e in self._entries.values() for v in e.after_vals)
-            if getrefcount(node) != expected:
-                return False
-            # the node, the input list, this frame's `value`, getrefcount's argument (and the records)
-            if getrefcount(value) != expected_value + 1:
+                expected_value = 4 + sum(v is value for e in self._entries.values() for v in e.after_vals)
+            if getrefcount(node) != expected or getrefcount(value) != expected_value:
                 return False
         return True
 
@@ -446,11 +445,12 @@ class Jitted:
         versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in arg_tensors]
         return state_nodes + arg_nodes, versions, inputs[2], inputs[3]
 
-    def _grad_holders(self, entry, k, g):
+    @staticmethod
+    def _grad_holders(entry, others, k, g):
         """What sys.getrefcount(g) reads when nothing outside facade holds the .grad tensor g
         that entry's step last made for its state tensor k: the caller's `g` and the argument,
-        the owner's ._grad, the fast guard's record, and the entries' lists of grad objects."""
-        others = [e for e in self._entries.values() if e is not entry]
+        the owner's ._grad, the fast guard's record, and the grad-object lists of entry and of
+        the `others` entries."""
         return (3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
                 + sum(o is g for e in others for o in e.grad_objects))
 
@@ -484,10 +484,11 @@ class Jitted:
         for k, bump in entry.bumps:
             state[k]._vc[0] += bump
         gi, after_grads, objects = iter(grad_vals), entry.after_grads, entry.grad_objects
+        others = [e for e in self._entries.values() if e is not entry] if entry.grad_owners else ()
         for i, k in enumerate(entry.grad_owners):
             g = objects[i]
             if g is not None:
-                if getrefcount(g) != self._grad_holders(entry, k, g) or getrefcount(g._storage) != 2:
+                if getrefcount(g) != self._grad_holders(entry, others, k, g) or getrefcount(g._storage) != 2:
                     # someone kept the last call's .grad (or an alias of it, p.grad.detach()): as
                     # in PyTorch, where backward makes a new one, that tensor keeps its values and
                     # the new gradient is a new tensor
