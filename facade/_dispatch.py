@@ -120,6 +120,9 @@ def record_node(op, args, statics=(), differentiable=True, meta=None):
 def _saved(op, tensors, args, node, outs):
     """Version-counter snapshots of what the op saves, checked again at backward.
 
+    Each entry is (version counter, version then, what): `what` is the input's node, or the
+    index of the op's own output (autograd/engine._bad_version reads both).
+
     Which inputs are saved follows PyTorch: "cross" ops (mul, mm, dot, ...) save an input
     only when the other operand requires grad; "div" saves the divisor whenever either
     requires grad and the dividend only when the divisor does.
@@ -156,8 +159,11 @@ def _saved(op, tensors, args, node, outs):
                 vc = t._vc
                 saved.append((vc, vc[0], args[i]))
     if kind == "out" or kind is True:
-        for t in outs:
-            saved.append((t._vc, 0, t._node()))
+        # an output is named by its index, not its node: the node holds this tuple, and a node
+        # here would make a reference cycle that keeps the graph's arrays alive until the next
+        # garbage collection
+        for k in range(len(outs)) if op.saved_outputs is None else [k for k, _ in op.saved_outputs]:
+            saved.append((outs[k]._vc, 0, k))
     return tuple(saved)
 
 

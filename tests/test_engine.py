@@ -142,3 +142,37 @@ def test_an_index_tensor_written_in_place_is_bounds_checked_again():
         x.gather(1, idx[None])
     idx.sub_(2)
     assert x[idx].tolist() == [[6.0, 7.0, 8.0], [6.0, 7.0, 8.0]]  # [-2, 2]
+
+
+def test_a_dropped_graph_is_freed_without_the_garbage_collector():
+    """As in PyTorch, a graph goes away when its last tensor does: no reference cycle keeps its
+    arrays alive until the next gc run (ops that save their own outputs once made one)."""
+    w = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(5, 6, dtype=torch.float64)
+
+    def step(backward):
+        h = (x @ w).sigmoid().tanh().exp()  # each saves its output
+        lo, hi = torch.aminmax(h, dim=0)  # a multi-output op that saves its outputs
+        s, m = torch.std_mean(h, dim=1)
+        q, r = torch.linalg.qr(h)
+        loss = lo.sum() + hi.sum() + s.sum() + m.sum() + q.sum() + r.sum() + torch.linalg.svdvals(h).sum()
+        if backward:
+            loss.backward()
+        return loss.item()
+
+    for backward in (True, False):
+        step(backward)
+        gc.collect()
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            step(backward)
+            gc.collect()
+            cyclic = [o for o in gc.garbage if type(o) is Node]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            if was:
+                gc.enable()
+        assert cyclic == [], f"backward={backward}: {len(cyclic)} nodes were left in reference cycles: {cyclic[:3]}"

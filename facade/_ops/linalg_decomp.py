@@ -337,7 +337,7 @@ def _svd(a, full):
 
 SVD = defop("linalg_svd", _svd, grad_fn="LinalgSvdBackward0", nout=3, saves="out")
 SVDVALS = defop("linalg_svdvals", lambda a: jnp.linalg.svd(a, compute_uv=False), grad_fn="LinalgSvdBackward0",
-                saves="out")
+                saves="out", saved_outputs=((0, 1),))  # PyTorch's S is output 1 of its (U, S, Vh)
 
 
 def svd(A, full_matrices=True, *, driver=None):

@@ -138,7 +138,7 @@ def _std_mean(x, dims, c, keep):
 
 
 VAR_MEAN = defop("var_mean", _var_mean, grad_fn="VarMeanBackward0", nout=2, saves="in")
-STD_MEAN = defop("std_mean", _std_mean, grad_fn="StdMeanBackward0", nout=2)
+STD_MEAN = defop("std_mean", _std_mean, grad_fn="StdMeanBackward0", nout=2, saved_outputs=((0, 0),))  # not the mean
 
 
 @export("var_mean", method=False)
@@ -268,7 +268,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 AMINMAX = defop("aminmax", lambda x, d, k: (jnp.min(x, axis=d, keepdims=k), jnp.max(x, axis=d, keepdims=k)),
-                 grad_fn="AminmaxBackward0", nout=2)
+                 grad_fn="AminmaxBackward0", nout=2, saved_outputs=((1, 1), (0, 0)))
 
 
 @export("aminmax")

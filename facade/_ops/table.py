@@ -18,9 +18,11 @@ _ids = itertools.count()
 
 
 class OpDef:
-    __slots__ = ("name", "impl", "grad_fn", "saves", "id", "check", "nout", "differentiable", "view", "__dict__")
+    __slots__ = ("name", "impl", "grad_fn", "saves", "saved_outputs", "id", "check", "nout", "differentiable", "view",
+                 "__dict__")
 
-    def __init__(self, name, impl, grad_fn=None, saves=True, check=None, nout=1, differentiable=True, view=False):
+    def __init__(self, name, impl, grad_fn=None, saves=True, check=None, nout=1, differentiable=True, view=False,
+                 saved_outputs=None):
         self.name = name
         self.impl = impl
         # a PyTorch class name ("AddBackward0"), or a function of the Node giving it
@@ -29,6 +31,9 @@ class OpDef:
         # an input (or, for "out", the output) before backward raises, as in PyTorch;
         # "meta": only sizes are saved, so a second backward raises and in-place changes do not
         self.saves = saves
+        # for saves True/"out": the outputs backward reads, in the order PyTorch checks them, each
+        # as (output index, the index PyTorch's error names it by); None: all, in order
+        self.saved_outputs = saved_outputs
         self.check = check  # optional check(*arg_nodes, *statics) raising PyTorch's errors
         self.nout = nout  # >1: impl returns a tuple; outputs are taken out with GETITEM nodes
         self.differentiable = differentiable  # False: outputs never require grad (argmax, eq, ...)

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _engine
-from .._dispatch import wrap
+from .._dispatch import infer, wrap
 from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed
@@ -58,15 +58,22 @@ def _clear():
 _engine._CLEARERS.append(_clear)
 
 
-def _bad_version(vc, version, node):
+def _bad_version(vc, version, owner, what):
+    """PyTorch's error for a saved value written to since `owner` (a node) saved it; `what` is
+    the saved entry's node, or the index of one of owner's own outputs."""
     from .._device import _LEGACY
 
-    desc = f"[torch.{_LEGACY[node.dtype.name]} [{', '.join(map(str, node.shape))}]]"
-    if node.op is not None and node.op is not LEAF and node.requires_grad:
-        from .graph import wrap_node
+    from .graph import _output_index, wrap_node
 
+    if what.__class__ is int:
+        shape, dtype = (owner.shape, owner.dtype) if owner.op.nout == 1 else infer(owner.op, owner.args, owner.statics)[what]
+        node, index = owner, dict(owner.op.saved_outputs or ()).get(what, what)
+    else:
+        node, shape, dtype, index = what, what.shape, what.dtype, _output_index(what)
+    desc = f"[torch.{_LEGACY[dtype.name]} [{', '.join(map(str, shape))}]]"
+    if node.op is not None and node.op is not LEAF and node.requires_grad:
         # PyTorch 2.13 names the producing node without its "Backward<N>" suffix here
-        desc += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
+        desc += f", which is output {index} of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{desc} is at version {vc[0]}; expected version {version} instead. Hint: enable anomaly detection to find the "
@@ -180,7 +187,7 @@ def _grad_graph(roots, cuts):
         if saved:
             for vc, version, a in saved:
                 if vc[0] != version:
-                    raise _bad_version(vc, version, a)
+                    raise _bad_version(vc, version, n, a)
         for a in n.args:
             if a.requires_grad:
                 stack.append(a)

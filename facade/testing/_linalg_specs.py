@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ._case_builders import REAL, array, binary, shape_of, shaped
 from ._domains import Domain
 from ._op_specs import NUM, function, method, spec
-from ._spec_helpers import INTS, LIN, NORM_VALUES, _OUTPUT_INDEX, _fixed, _one
+from ._spec_helpers import INTS, LIN, NORM_VALUES, _fixed, _one
 
 
 # ---- linear algebra ------------------------------------------------------------------------
@@ -192,13 +192,13 @@ def _np_svd(a):
 
 
 spec("linalg.svd", lambda T, a: _svd_parts(T, *T.linalg.svd(_separated(T, a), full_matrices=False)),
-     rect(batch=False), _np_svd, xfail=_OUTPUT_INDEX, **LIN)
+     rect(batch=False), _np_svd, **LIN)
 spec("linalg.svd.full", lambda T, a: _svd_parts(T, *T.linalg.svd(_separated(T, a))), rect(batch=False), _np_svd,
-     xfail=_OUTPUT_INDEX, **LIN)
+     **LIN)
 spec("svd", lambda T, a: _svd_parts(T, *(lambda r: (r.U, r.S, r.V.mT))(_separated(T, a).svd())), rect(batch=False),
-     _np_svd, xfail=_OUTPUT_INDEX, **LIN)
+     _np_svd, **LIN)
 spec("linalg.svdvals", lambda T, a: T.linalg.svdvals(_separated(T, a)), rect(batch=False),
-     lambda a: np.linalg.svd(_np_separated(a), compute_uv=False), xfail=_OUTPUT_INDEX, **LIN)
+     lambda a: np.linalg.svd(_np_separated(a), compute_uv=False), **LIN)
 
 
 def _eigh_parts(r):
@@ -263,14 +263,14 @@ spec("linalg.matrix_norm", lambda T, a, ord, keepdim: T.linalg.matrix_norm(_sepa
      lambda a, ord, keepdim: _np_matrix_norm(_np_separated(a), ord, keepdim), **LIN)
 spec("linalg.matrix_norm.svd", lambda T, a, ord, keepdim: T.linalg.matrix_norm(_separated(T, a), ord, keepdim=keepdim),
      shaped(_mat_ord(["nuc", 2, -2]), NORM_VALUES, min_dims=2, max_dims=3),
-     lambda a, ord, keepdim: _np_matrix_norm(_np_separated(a), ord, keepdim), xfail=_OUTPUT_INDEX, **LIN)
+     lambda a, ord, keepdim: _np_matrix_norm(_np_separated(a), ord, keepdim), **LIN)
 spec("linalg.vector_norm", lambda T, a, **kw: T.linalg.vector_norm(a, **kw), shaped(_vec_ord, NORM_VALUES, min_dims=1),
      _np_vector_norm, **LIN)
 spec("linalg.norm", lambda T, a: (T.linalg.norm(a), T.linalg.norm(a, dim=-1), T.linalg.norm(a, 1)),
      shaped(lambda draw, s: {}, NORM_VALUES, min_dims=2, max_dims=2),
      lambda a: (np.linalg.norm(a), np.linalg.norm(a, axis=-1), np.linalg.norm(a, 1)), **LIN)
 spec("norm.nuc", lambda T, a: _separated(T, a).norm("nuc"), rect(batch=False),
-     lambda a: np.linalg.norm(_np_separated(a), "nuc"), xfail=_OUTPUT_INDEX, **LIN)
+     lambda a: np.linalg.norm(_np_separated(a), "nuc"), **LIN)
 
 
 def _cross_args(draw, dtype, limits, smooth):

@@ -19,9 +19,6 @@ def _fixed(*shapes):
 
 # ---- linear algebra ------------------------------------------------------------------------
 LIN = dict(rtol=1e-4, atol=1e-5)
-# core (facade/autograd/engine.py, _bad_version): the "modified by an inplace operation" error always says "output 0
-# of ..."; PyTorch names the modified output's index (S is output 1 of LinalgSvdBackward0, also for svdvals)
-_OUTPUT_INDEX = (("saves", "core: the in-place-modified error names output 0, PyTorch the output's own index"),)
 NORM_VALUES = Domain(-4.0, 4.0, grid=0.5, offset=0.25)  # never 0, no ties of |x|: no kinks
 
 
