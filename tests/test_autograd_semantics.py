@@ -154,6 +154,88 @@ def custom_function(T):
     return [y, x.grad, type(y.grad_fn).__name__]
 
 
+def _modified(desc, now, then):
+    return ("raised", "RuntimeError", "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {desc}, is at version {now}; expected version {then} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+@scenario(expect=[("tensor", [4.0, 4.0], "float32")])
+def custom_function_that_saved_nothing_backpropagates_twice(T):
+    class Double(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            return i * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    y = Double.apply(x)
+    y.sum().backward()
+    y.sum().backward()  # nothing was saved, so nothing was freed
+    return [x.grad]
+
+
+def _first_times(T):
+    class FirstTimes(T.autograd.Function):  # saves its first input only
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * a, g * a
+
+    return FirstTimes
+
+
+@scenario(expect=[("tensor", [2.0, 3.0], "float32"), ("tensor", [2.0, 3.0], "float32"),
+                  _modified("[torch.FloatTensor [2]], which is output 0 of Mul", 1, 0)])
+def custom_function_checks_the_versions_of_what_it_saved_only(T):
+    x = T.tensor([2.0, 3.0], requires_grad=True)
+    y = T.tensor([5.0, 7.0], requires_grad=True)
+    b = y * 1
+    z = _first_times(T).apply(x * 1, b)
+    b.mul_(2)  # not saved: no error
+    z.sum().backward()
+    a = x * 1
+    z = _first_times(T).apply(a, y * 1)
+    a.mul_(2)
+    return [x.grad, y.grad, observe(lambda T: z.sum().backward(), T)]
+
+
+@scenario(expect=[_modified("[torch.FloatTensor [2]], which is output 1 of Aminmax", 1, 0),
+                  _modified("[torch.FloatTensor [2]], which is output 0 of Aminmax", 1, 0),
+                  ("tensor", [0.0, 1.0, 1.0, 1.0, 0.0, 1.0], "float32"),
+                  _modified("[torch.FloatTensor [2]], which is output 1 of LinalgSvd", 1, 0)])
+def inplace_on_a_saved_output_names_its_index(T):
+    def aminmax(which):
+        def run(T):
+            x = T.tensor([[1.0, 4.0], [3.0, 2.0]], requires_grad=True)
+            parts = T.aminmax(x, dim=0)
+            for k in which:
+                parts[k].mul_(1)
+            sum(parts).sum().backward()
+        return run
+
+    x = T.tensor([[1.0, 5.0, 2.0], [4.0, 0.0, 3.0]], requires_grad=True)
+    s, m = T.std_mean(x, dim=1)
+    m.mul_(2)  # std_mean saves the std, not the mean
+    (m.sum() * 0 + s.sum() * 0 + (x * (x > 1)).sum()).backward()
+
+    def svdvals(T):
+        sv = T.linalg.svdvals(T.tensor([[3.0, 0.0], [0.0, 2.0]], requires_grad=True))
+        sv.mul_(1)
+        sv.sum().backward()
+
+    return [observe(aminmax((0, 1)), T), observe(aminmax((0,)), T), x.grad.flatten(), observe(svdvals, T)]
+
+
 @scenario(expect=("raised", "RuntimeError", "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [2]], which is output 0 of Exp, is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."))
 def inplace_on_saved_output(T):
     x = T.tensor([1.0, 2.0], requires_grad=True)

@@ -70,12 +70,14 @@ class _Call:
     def _forward(self, vals):
         ctx = FunctionCtx()
         ctx.needs_input_grad = self.needs_input_grad
+        args = self._args(vals)
         with no_grad():
-            out = self.cls.forward(ctx, *self._args(vals))
+            out = self.cls.forward(ctx, *args)
         self.single = not isinstance(out, tuple)
         outs = (out,) if self.single else out
         non_diff = getattr(ctx, "_non_diff", set())
         self.non_diff = tuple(i for i, o in enumerate(outs) if id(o) in non_diff)
+        self.saved_refs = _saved_refs(ctx.saved_tensors, [a for a, (is_t, _) in zip(args, self.layout) if is_t], outs)
         saved = tuple(t._value() if t is not None else None for t in ctx.saved_tensors)
         self.attrs = {k: v for k, v in vars(ctx).items() if k not in ("_saved", "_non_diff", "needs_input_grad")}
         return tuple(o._value() for o in outs), saved
@@ -128,8 +130,27 @@ class _Call:
         return fn
 
 
-FUNCTION = defop("function", lambda *a: a[-1].fn(*a[:-1]), nout=None, saves=True,
+def _saved_refs(saved, inputs, outs):
+    """What ctx.save_for_backward saved, in its order, as ("in", i) / ("out", k) for the i-th
+    tensor input / k-th output (PyTorch checks the versions of exactly these), and ("other",)
+    for a tensor made inside forward."""
+    refs = []
+    for t in saved:
+        if t is None:
+            continue
+        where = next((("in", i) for i, a in enumerate(inputs) if a is t), None)
+        refs.append(where or next((("out", k) for k, o in enumerate(outs) if o is t), ("other",)))
+    return tuple(refs)
+
+
+def _function_op(saves):
+    return defop("function" if saves else "function_unsaved", lambda *a: a[-1].fn(*a[:-1]), nout=None, saves=saves,
                  grad_fn=lambda node: node.statics[0].cls.__name__ + "Backward")
+
+
+# A call whose forward saved tensors frees them at backward (a second backward raises, a
+# saved tensor written in place raises); one that saved nothing can be backpropagated again.
+FUNCTION, FUNCTION_UNSAVED = _function_op(True), _function_op(False)
 
 
 class _FunctionMeta(type):
@@ -168,9 +189,28 @@ class Function(metaclass=_FunctionMeta):
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         call = _Call(cls, tuple(layout), needs)
         outs = record(FUNCTION, tuple(tensors), (call,))
+        node = outs[0]._storage.node.args[0]  # the call's node (each output is a part of it)
+        if node.requires_grad:
+            _version_checks(node, call.saved_refs, tensors, outs)
         for i in call.non_diff:
             outs[i]._grad_fn = None
         return outs[0] if call.single else outs
+
+
+def _version_checks(node, refs, tensors, outs):
+    """Check at backward exactly the versions of what forward saved, as PyTorch does."""
+    if not refs:
+        node.op = FUNCTION_UNSAVED
+        node.saved = ()
+        return
+    saved = []
+    for ref in refs:
+        if ref[0] == "in":
+            vc = tensors[ref[1]]._vc
+            saved.append((vc, vc[0], node.args[ref[1]]))
+        elif ref[0] == "out":
+            saved.append((outs[ref[1]]._vc, 0, ref[1]))
+    node.saved = tuple(saved)
 
 
 def once_differentiable(fn):

@@ -18,6 +18,7 @@ EXEMPT = {
     "rebind": "structural: a value changed behind autograd's back",
     "backward_graph": "the engine's recorded backward (create_graph=True): tests/test_autograd_semantics.py, gradgradcheck",
     "function": "autograd.Function (tests/ops/test_gradcheck.py)",
+    "function_unsaved": "autograd.Function whose forward saved nothing (tests/test_autograd_semantics.py)",
     "compiled_function": "what a facade.jit call returns: its history (tests/test_jit_autograd.py, against eager and finite differences)",
     "view_scatter": "core: writes through views (exercised by setitem.graph and in-place ops on views)",
     "to_device": "devices: a single CPU device here",
