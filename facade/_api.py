@@ -4,7 +4,7 @@ Importing this package declares every op (one module per family) and attaches th
 API to `Tensor`: methods, in-place variants, Python operators (including the reflected and
 augmented ones) and indexing.
 """
-from ._ops import compare, convert, indexing, linalg, nn_ops, optim_ops, pointwise, reduce, shape, sorting  # noqa: F401 - declarations
+from ._ops import compare, convert, indexing, linalg, nn_ops, optim_ops, pointwise, reduce, shape, sorting, unary  # noqa: F401 - declarations
 from ._ops.frontend import FUNCTIONS, METHODS
 from ._ops.table import OPS
 

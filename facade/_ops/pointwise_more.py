@@ -1,7 +1,7 @@
 """More elementwise ops: logit, nan_to_num, sinc, deg2rad, polygamma, i0, frexp, ldexp, nextafter,
 logaddexp, heaviside, gcd / lcm, isin, the infinity / realness predicates and the bit shifts.
 
-Declared like the families of pointwise.py (one `defop` each, PyTorch's promotion in the
+Declared like the families of unary.py and pointwise.py (one `defop` each, PyTorch's promotion in the
 frontend); where PyTorch's gradient differs from JAX's (logit outside [0, 1], nextafter,
 frexp's mantissa) the implementation is written so JAX's derivative is PyTorch's.
 """
@@ -14,9 +14,10 @@ from jax import lax
 from .. import _dtype
 from .._dispatch import record
 from .frontend import METHODS, cast, export, inplace, is_tensor, operand, promote, type_name
-from .pointwise import _BOOL_OUT, _binary, _float_of, _no_derivative, _unary_family, tensor_other
+from .pointwise import _binary, _no_derivative, tensor_other
 from .reduce import _return_type
 from .table import defop
+from .unary import _BOOL_OUT, _float_of, _unary_family
 
 _sg = lax.stop_gradient
 
