@@ -6,8 +6,9 @@ jax.jit).  `measure()` then
   1. runs `warmup` untimed repeats of each workload (JIT compilation, trace
      caches, allocator warm-up happen here),
   2. runs `repeats` timed repeats, *interleaving* the implementations
-     (facade, torch, jax, facade, torch, jax, ...) so that slow phases of a
-     noisy machine hit all of them alike,
+     (facade, torch, jax, then torch, jax, facade, then jax, facade, torch, ...)
+     so that slow phases of a noisy machine hit all of them alike, and none
+     always runs right after the same other one,
   3. reports the median time per step (plus min/max and the raw repeats).
 
 A timed repeat is `steps` calls of `step()` followed by one `sync()`, which
@@ -84,8 +85,13 @@ def measure(workloads: Dict[str, Workload], steps: int, warmup: int,
     live = dict(workloads)
     times = {name: [] for name in workloads}
 
-    def each_live(fn):
-        for name, w in list(live.items()):
+    def each_live(fn, turn=0):
+        # the order rotates from one round to the next, so that no implementation always runs
+        # right after the same other one (PyTorch's OpenMP threads keep spinning for a while
+        # after its last op, which slows whatever runs next)
+        order = list(live.items())
+        turn %= max(len(order), 1)
+        for name, w in order[turn:] + order[:turn]:
             try:
                 fn(name, w)
             except Exception as exc:  # broken implementation: drop it
@@ -96,8 +102,8 @@ def measure(workloads: Dict[str, Workload], steps: int, warmup: int,
         each_live(lambda name, w: run_repeat(w, steps))
 
     before = {name: _read_counter(w) for name, w in live.items()}
-    for _ in range(repeats):
-        each_live(lambda name, w: times[name].append(run_repeat(w, steps)))
+    for r in range(repeats):
+        each_live(lambda name, w: times[name].append(run_repeat(w, steps)), turn=r)
     after = {name: _read_counter(w) for name, w in live.items()}
 
     for name, w in live.items():
