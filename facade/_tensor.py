@@ -10,6 +10,7 @@ Ops, operators and in-place variants are attached to this class from the op tabl
 (`_ops/__init__.py`); this file holds only what is about the handle itself.
 """
 import warnings
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -116,13 +117,18 @@ class Tensor:
             _TRACKING[0](self)
         v = self._storage.node if self._view is None else self._node()
         if self._rg:
+            # the tensor holds its LEAF node weakly and the node holds the tensor, as PyTorch's
+            # AccumulateGrad does: no reference cycle, and the node (with the value it read)
+            # goes away with the last graph that uses it
             lu = self._leafuse
-            if lu is not None and lu.args[0] is v:
-                return lu
+            if lu is not None:
+                lu = lu()
+                if lu is not None and lu.args[0] is v:
+                    return lu
             lu = Node(LEAF, (v,), (), None, v.shape, v.dtype, True)
             lu.device = v.device
             lu.leaf = self
-            self._leafuse = lu
+            self._leafuse = _weakref(lu)
             return lu
         if self._view is not None:
             return v  # a view's node already carries (or is cut from) its root's history
@@ -132,11 +138,13 @@ class Tensor:
         if g is None:
             # a detach()ed alias of a tensor that requires grad: same value, no history
             lu = self._leafuse
-            if lu is not None and lu.args[0] is v:
-                return lu
+            if lu is not None:
+                lu = lu()
+                if lu is not None and lu.args[0] is v:
+                    return lu
             lu = Node(OPS["detach"], (v,), (), None, v.shape, v.dtype, False)
             lu.device = v.device
-            self._leafuse = lu
+            self._leafuse = _weakref(lu)
             return lu
         from ._dispatch import record_node
 

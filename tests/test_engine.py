@@ -146,12 +146,14 @@ def test_an_index_tensor_written_in_place_is_bounds_checked_again():
 
 def test_a_dropped_graph_is_freed_without_the_garbage_collector():
     """As in PyTorch, a graph goes away when its last tensor does: no reference cycle keeps its
-    arrays alive until the next gc run (ops that save their own outputs once made one)."""
+    arrays alive until the next gc run (ops that save their own outputs once made one, and so
+    did a leaf with its LEAF node)."""
     w = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
     x = torch.randn(5, 6, dtype=torch.float64)
 
     def step(backward):
-        h = (x @ w).sigmoid().tanh().exp()  # each saves its output
+        b = torch.zeros(4, dtype=torch.float64, requires_grad=True)  # a leaf made and dropped each step
+        h = (x @ w + b).sigmoid().tanh().exp()  # each saves its output
         lo, hi = torch.aminmax(h, dim=0)  # a multi-output op that saves its outputs
         s, m = torch.std_mean(h, dim=1)
         q, r = torch.linalg.qr(h)
@@ -176,3 +178,4 @@ def test_a_dropped_graph_is_freed_without_the_garbage_collector():
             if was:
                 gc.enable()
         assert cyclic == [], f"backward={backward}: {len(cyclic)} nodes were left in reference cycles: {cyclic[:3]}"
+
