@@ -31,7 +31,7 @@ class Node:
         "saved",  # for ops that save tensors: ((version_counter, version, description), ...)
         "freed",  # True once a backward without retain_graph has released the saved tensors
         "out",  # weakref to the Storage whose current value this node is, if any
-        "wrapper",  # cached grad_fn object (see autograd/graph.py)
+        "wrapper",  # weakref to the grad_fn object while one is held (see autograd/graph.py)
         "device",  # the JAX device the value lives on
         "mk",  # (shape, dtype id) — or the Python type of a scalar — the key for shape inference
         "tag",  # walk generation that last numbered this node (engine walks mark nodes in place)

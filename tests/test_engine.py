@@ -147,7 +147,7 @@ def test_an_index_tensor_written_in_place_is_bounds_checked_again():
 def test_a_dropped_graph_is_freed_without_the_garbage_collector():
     """As in PyTorch, a graph goes away when its last tensor does: no reference cycle keeps its
     arrays alive until the next gc run (ops that save their own outputs once made one, and so
-    did a leaf with its LEAF node)."""
+    did a leaf with its LEAF node, and a node with its grad_fn object)."""
     w = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
     x = torch.randn(5, 6, dtype=torch.float64)
 
@@ -158,6 +158,7 @@ def test_a_dropped_graph_is_freed_without_the_garbage_collector():
         s, m = torch.std_mean(h, dim=1)
         q, r = torch.linalg.qr(h)
         loss = lo.sum() + hi.sum() + s.sum() + m.sum() + q.sum() + r.sum() + torch.linalg.svdvals(h).sum()
+        repr(h), loss.grad_fn.next_functions  # grad_fn objects made for printing and inspection
         if backward:
             loss.backward()
         return loss.item()

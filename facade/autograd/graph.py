@@ -1,9 +1,11 @@
 """grad_fn objects: PyTorch's view of a tape node (`<AddBackward0 object at 0x...>`).
 
-One wrapper per Node (so `y.grad_fn is y.grad_fn`), of a class named as PyTorch names the
+One wrapper per Node while it is held (so `y.grad_fn is y.grad_fn`), of a class named as PyTorch names the
 backward of that op; `next_functions` follows the node's arguments, with AccumulateGrad
 for leaves.
 """
+from weakref import ref as _weakref
+
 from .._ops.table import GETITEM, LEAF
 
 _CLASSES = {}
@@ -85,12 +87,16 @@ def _class(name):
 def wrap_node(node):
     while node.op is GETITEM and node.args and node.args[0].op is not None and node.args[0].op.nout != 1:
         node = node.args[0]  # every output of a multi-output op shares its grad_fn
+    # the node holds its wrapper weakly, as PyTorch's C++ node does its Python object: while
+    # anyone holds a grad_fn it is the same object; no reference cycle node <-> wrapper
     w = node.wrapper
+    if w is not None:
+        w = w()
     if w is None:
         if node.op is LEAF:
             w = object.__new__(AccumulateGrad)
         else:
             w = object.__new__(_class(node.op.grad_fn_name(node) or (node.op.name.capitalize() + "Backward0")))
         w._node = node
-        node.wrapper = w
+        node.wrapper = _weakref(w)
     return w
