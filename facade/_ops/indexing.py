@@ -164,7 +164,6 @@ def _advanced_spec(x, advanced):
     spec = [_freeze(slice(None))] * x.ndim
     tensors = []
     for dim, t in advanced:
-        size = x.shape[dim]
         spec[dim] = "t"
         tensors.append((dim, t))
     return tuple(spec), tensors
@@ -249,7 +248,7 @@ def _set_whole(self, value):
 def index_put_(self, indices, values, accumulate=False):
     check_inplace(self)
     values = operand(values)
-    out, dim, spec, tensors = self, 0, [], []
+    dim, spec, tensors = 0, [], []
     for i in indices:
         if i is None:
             raise IndexError("None is not supported in index assignment by facade")
