@@ -6,6 +6,8 @@ from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention
 from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv
+from .interpolate import *  # noqa: F401,F403
+from .interpolate import __all__ as _interpolate
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers
 from .loss import *  # noqa: F401,F403
@@ -19,4 +21,4 @@ from .pooling3d import __all__ as _pooling3d
 from .unpool import *  # noqa: F401,F403
 from .unpool import __all__ as _unpool
 
-__all__ = _act + _attention + _conv + _layers + _loss + _norm + _pooling + _pooling3d + _unpool
+__all__ = _act + _attention + _conv + _interpolate + _layers + _loss + _norm + _pooling + _pooling3d + _unpool
