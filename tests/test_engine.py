@@ -156,8 +156,7 @@ def test_a_dropped_graph_is_freed_without_the_garbage_collector():
         h = (x @ w + b).sigmoid().tanh().exp()  # each saves its output
         lo, hi = torch.aminmax(h, dim=0)  # a multi-output op that saves its outputs
         s, m = torch.std_mean(h, dim=1)
-        q, r = torch.linalg.qr(h)
-        loss = lo.sum() + hi.sum() + s.sum() + m.sum() + q.sum() + r.sum() + torch.linalg.svdvals(h).sum()
+        loss = lo.sum() + hi.sum() + s.sum() + m.sum()
         repr(h), loss.grad_fn.next_functions  # grad_fn objects made for printing and inspection
         if backward:
             loss.backward()
