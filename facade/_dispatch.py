@@ -120,8 +120,9 @@ def record_node(op, args, statics=(), differentiable=True, meta=None):
 def _saved(op, tensors, args, node, outs):
     """Version-counter snapshots of what the op saves, checked again at backward.
 
-    Each entry is (version counter, version then, what): `what` is the input's node, or the
-    index of the op's own output (autograd/engine._bad_version reads both).
+    Each entry is (version counter, version then, what): `what` is the input's node, or, for
+    one of the op's own outputs, (its index, shape, dtype) (autograd/engine._bad_version reads
+    both).
 
     Which inputs are saved follows PyTorch: "cross" ops (mul, mm, dot, ...) save an input
     only when the other operand requires grad; "div" saves the divisor whenever either
@@ -163,8 +164,15 @@ def _saved(op, tensors, args, node, outs):
         # here would make a reference cycle that keeps the graph's arrays alive until the next
         # garbage collection
         for k in range(len(outs)) if op.saved_outputs is None else [k for k, _ in op.saved_outputs]:
-            saved.append((outs[k]._vc, 0, k))
+            saved.append((outs[k]._vc, 0, output_ref(k, outs[k])))
     return tuple(saved)
+
+
+def output_ref(k, t):
+    """How a saved-value record names output k (tensor t) of the op that saves it: by index,
+    shape and dtype, not by a node (the node holds the record: that would be a reference cycle)."""
+    n = t._storage.node
+    return (k, n.shape, n.dtype)
 
 
 def wrap(node):

@@ -141,7 +141,7 @@ def _inplace_saved(self, op_node):
     now on (a later write to self before backward raises)."""
     out = []
     for vc, version, node in op_node.saved:
-        if node.__class__ is int:  # the op's output
+        if node.__class__ is tuple:  # the op's output (see _dispatch.output_ref)
             out.append((self._vc, self._vc[0], node))
         elif vc is not self._vc:
             out.append((vc, version, node))

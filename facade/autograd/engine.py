@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _engine
-from .._dispatch import infer, wrap
+from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed
@@ -60,14 +60,14 @@ _engine._CLEARERS.append(_clear)
 
 def _bad_version(vc, version, owner, what):
     """PyTorch's error for a saved value written to since `owner` (a node) saved it; `what` is
-    the saved entry's node, or the index of one of owner's own outputs."""
+    the saved entry's node, or (index, shape, dtype) of one of owner's own outputs."""
     from .._device import _LEGACY
 
     from .graph import _output_index, wrap_node
 
-    if what.__class__ is int:
-        shape, dtype = (owner.shape, owner.dtype) if owner.op.nout == 1 else infer(owner.op, owner.args, owner.statics)[what]
-        node, index = owner, dict(owner.op.saved_outputs or ()).get(what, what)
+    if what.__class__ is tuple:
+        k, shape, dtype = what
+        node, index = owner, dict(owner.op.saved_outputs or ()).get(k, k)
     else:
         node, shape, dtype, index = what, what.shape, what.dtype, _output_index(what)
     desc = f"[torch.{_LEGACY[dtype.name]} [{', '.join(map(str, shape))}]]"

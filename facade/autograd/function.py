@@ -10,7 +10,7 @@ jit replay and under create_graph (JAX differentiates the user's backward again)
 import jax
 import jax.numpy as jnp
 
-from .._dispatch import record
+from .._dispatch import output_ref, record
 from .._grad_mode import no_grad
 from .._ops.table import defop
 from .._tape import IN_FUNCTION_BACKWARD
@@ -209,7 +209,7 @@ def _version_checks(node, refs, tensors, outs):
             vc = tensors[ref[1]]._vc
             saved.append((vc, vc[0], node.args[ref[1]]))
         elif ref[0] == "out":
-            saved.append((outs[ref[1]]._vc, 0, ref[1]))
+            saved.append((outs[ref[1]]._vc, 0, output_ref(ref[1], outs[ref[1]])))
     node.saved = tuple(saved)
 
 

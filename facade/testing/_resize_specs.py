@@ -21,11 +21,9 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from ._case_builders import array
-from ._domains import Domain
+from ._case_builders import REAL, array
 from ._op_specs import spec
 
-REAL = Domain()
 _NDIM = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
