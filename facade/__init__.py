@@ -44,6 +44,12 @@ from . import _creation  # noqa: E402
 from ._random import Generator, initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from . import autograd  # noqa: E402
+from ._config import (  # noqa: E402,F401
+    are_deterministic_algorithms_enabled, get_deterministic_debug_mode, get_float32_matmul_precision,
+    get_num_interop_threads, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode, set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+    use_deterministic_algorithms)
+from ._info import finfo, iinfo  # noqa: E402,F401
 from . import engine  # noqa: E402
 
 _api.attach(Tensor)
@@ -115,8 +121,10 @@ _FROM_FUNCTIONAL = frozenset((
 def __getattr__(name):
     import importlib
 
-    if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg"):
+    if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg", "distributions", "amp", "backends"):
         return importlib.import_module(f"{__name__}.{name}")
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled"):
+        return getattr(importlib.import_module(f"{__name__}.amp"), name)
     if name in _FROM_FUNCTIONAL:
         return getattr(importlib.import_module(f"{__name__}.nn.functional"), name)
     if name in ("save", "load"):
