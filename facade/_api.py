@@ -4,7 +4,7 @@ Importing this package declares every op (one module per family) and attaches th
 API to `Tensor`: methods, in-place variants, Python operators (including the reflected and
 augmented ones) and indexing.
 """
-from ._ops import compare, convert, indexing, linalg, nn_ops, optim_ops, pointwise, reduce, shape, sorting, unary  # noqa: F401 - declarations
+from ._ops import complex_ops, compare, convert, indexing, linalg, nn_ops, optim_ops, pointwise, reduce, shape, sorting, unary  # noqa: F401 - declarations
 from ._ops.frontend import FUNCTIONS, METHODS
 from ._ops.table import OPS
 
@@ -40,6 +40,8 @@ def attach(tensor_cls):
     for name, fn in ops.items():
         setattr(tensor_cls, name, fn)
     tensor_cls.T = property(lambda self: self.permute(*reversed(range(self.ndim))) if self.ndim != 2 else self.t())
+    tensor_cls.real = property(complex_ops.real)
+    tensor_cls.imag = property(complex_ops.imag)
     tensor_cls.mT = property(lambda self: self.transpose(-2, -1))
     tensor_cls.H = property(lambda self: self.T.conj() if self.is_complex() else self.T)
     tensor_cls.mH = property(lambda self: self.mT)

@@ -25,7 +25,8 @@ _META = {}
 def _spec(node):
     if node.op is SCALAR:
         v = node.value
-        return jax.ShapeDtypeStruct((), np.int64 if isinstance(v, (bool, int)) else np.float64)
+        return jax.ShapeDtypeStruct((), np.int64 if isinstance(v, (bool, int)) else
+                                    np.complex128 if isinstance(v, complex) else np.float64)
     return jax.ShapeDtypeStruct(node.shape, node.dtype.np)
 
 

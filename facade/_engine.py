@@ -82,7 +82,7 @@ def _schedule(roots):
         if n.value is not None:
             stack.pop()
             slot[i] = len(slot)
-            if n.op is SCALAR:
+            if n.op is SCALAR and n.mk is not complex:  # a complex number is passed as an input value
                 scalars.append(n)
                 key.append(type(n.value))
             else:

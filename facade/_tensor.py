@@ -22,6 +22,9 @@ from ._tape import TRACKING as _TRACKING
 from ._tape import Node, Storage
 
 
+# views that are not strided: regenerated after an in-place write by their own op, as PyTorch does
+_REPLAYED_VIEWS = frozenset(("view_as_real", "view_as_complex", "conj"))
+
 class Size(tuple):
     """torch.Size: a tuple of ints with PyTorch's repr."""
 
@@ -102,7 +105,13 @@ class Tensor:
                 from ._views import AS_STRIDED
 
                 self._vver = -1
-                node = record_node(AS_STRIDED, (node,), (chain,))
+                last, statics = chain[-1]
+                if last.name in _REPLAYED_VIEWS:  # PyTorch replays these by their view function, not as_strided
+                    if len(chain) > 1:
+                        node = record_node(AS_STRIDED, (node,), (chain[:-1],))
+                    node = record_node(last, (node,), statics)
+                else:
+                    node = record_node(AS_STRIDED, (node,), (chain,))
             else:
                 for op, statics in chain:
                     node = record_node(op, (node,), statics)

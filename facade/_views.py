@@ -8,6 +8,7 @@ chain on an index array (iota), so no view op needs a hand-written inverse, and 
 through the write is JAX's derivative of a scatter (PyTorch's CopySlices).
 """
 import jax.numpy as jnp
+from jax import lax
 
 from ._dispatch import record_node
 from ._grad_mode import STATE as _GRAD
@@ -15,18 +16,31 @@ from ._ops.table import defop
 
 
 def _positions(shape, chain):
+    """Where each element of the view lies in the root, in the root's elements; a chain that starts
+    with view_as_real counts in real numbers (two per complex element), as PyTorch's strides do."""
+    if chain and chain[0][0].name == "view_as_real":
+        shape, chain = tuple(shape) + (2,), chain[1:]
     size = 1
     for s in shape:
         size *= s
     idx = jnp.arange(size, dtype=jnp.int32).reshape(shape)
     for op, statics in chain:
-        idx = op.impl(idx, *statics)
+        if op.name == "view_as_complex":  # pairs of real numbers: a complex element's position is its first
+            idx = idx[..., 0] // 2
+        elif op.name == "conj":
+            continue
+        else:
+            idx = op.impl(idx, *statics)
     return idx
 
 
 def _view_scatter(root, new, chain):
-    idx = _positions(root.shape, chain)
-    return root.reshape(-1).at[idx.reshape(-1)].set(new.astype(root.dtype).reshape(-1)).reshape(root.shape)
+    idx = _positions(root.shape, chain).reshape(-1)
+    if chain and chain[0][0].name == "view_as_real":  # z.real, z.imag, view_as_real(z)[...]: write the real pairs
+        pairs = jnp.stack([jnp.real(root), jnp.imag(root)], axis=-1)
+        pairs = pairs.reshape(-1).at[idx].set(new.astype(pairs.dtype).reshape(-1)).reshape(pairs.shape)
+        return lax.complex(pairs[..., 0], pairs[..., 1]).astype(root.dtype)
+    return root.reshape(-1).at[idx].set(new.astype(root.dtype).reshape(-1)).reshape(root.shape)
 
 
 VIEW_SCATTER = defop("view_scatter", _view_scatter, grad_fn="CopySlices", saves=False)
@@ -52,7 +66,11 @@ def make_view(base, op, statics):
 
 
 def _check_writable(chain):
-    for op, statics in chain:
+    for k, (op, statics) in enumerate(chain):
+        if op.name in ("conj", "view_as_complex") or (op.name == "view_as_real" and k > 0):
+            what = {"conj": "a conj() view", "view_as_complex": "a view_as_complex view"}.get(op.name, "view_as_real of a view")
+            raise NotImplementedError(f"facade cannot write in place through {what}; write the tensor it was taken "
+                                      "from instead (or clone() the view first)")
         if op.name == "expand":
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "

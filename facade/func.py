@@ -13,6 +13,7 @@ import jax
 from . import _dispatch
 from ._creation import wrap_value
 from ._grad_mode import no_grad
+from .autograd._complex import torch_convention
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
 
@@ -64,7 +65,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             return out
 
         v, g = jax.value_and_grad(scalar, argnums=argnums, has_aux=has_aux)(*_to_values(args))
-        return _to_tensors(g), _to_tensors(v)
+        return _to_tensors(jax.tree_util.tree_map(torch_convention, g)), _to_tensors(v)
 
     return wrapper
 
@@ -85,8 +86,8 @@ def vjp(func, *primals, has_aux=False):
     value, fn = out[0], out[1]
 
     def vjp_fn(*cotangents):
-        cots = _to_values(cotangents[0] if len(cotangents) == 1 else cotangents)
-        return _to_tensors(tuple(fn(cots)))
+        cots = jax.tree_util.tree_map(torch_convention, _to_values(cotangents[0] if len(cotangents) == 1 else cotangents))
+        return _to_tensors(tuple(jax.tree_util.tree_map(torch_convention, fn(cots))))
 
     return (_to_tensors(value), vjp_fn, _to_tensors(out[2])) if has_aux else (_to_tensors(value), vjp_fn)
 

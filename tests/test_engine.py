@@ -179,3 +179,15 @@ def test_a_dropped_graph_is_freed_without_the_garbage_collector():
                 gc.enable()
         assert cyclic == [], f"backward={backward}: {len(cyclic)} nodes were left in reference cycles: {cyclic[:3]}"
 
+
+
+def test_register_hook_then_retain_grad_on_a_tensor_of_several_elements():
+    """Both put the tensor in the hooked set; that set once compared two references to it with ==
+    (elementwise for tensors) and raised "Boolean value of Tensor ... is ambiguous"."""
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g * 2)
+    y.retain_grad()
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 2.0, 2.0])  # retain_grad's hook runs last, as in PyTorch
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])

@@ -32,6 +32,7 @@ from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed
 from . import _replay
+from ._complex import torch_convention
 from .hooks import HOOKED
 
 SECOND_BACKWARD = (
@@ -70,7 +71,10 @@ def _bad_version(vc, version, owner, what):
         node, index = owner, dict(owner.op.saved_outputs or ()).get(k, k)
     else:
         node, shape, dtype, index = what, what.shape, what.dtype, _output_index(what)
-    desc = f"[torch.{_LEGACY[dtype.name]} [{', '.join(map(str, shape))}]]"
+    sizes = ", ".join(map(str, shape))
+    # PyTorch names a complex tensor here by its backend type (CPUComplexFloatType), others by tensor type
+    kind = f"CPU{_LEGACY[dtype.name][:-len('Tensor')]}Type" if dtype.is_complex else f"torch.{_LEGACY[dtype.name]}"
+    desc = f"[{kind} [{sizes}]]"
     if node.op is not None and node.op is not LEAF and node.requires_grad:
         # PyTorch 2.13 names the producing node without its "Backward<N>" suffix here
         desc += f", which is output {index} of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
@@ -131,7 +135,7 @@ class _Walk:
             if not rg and n.value is not None:
                 stack.pop()
                 n.tag, n.sl = gen, count
-                (scalars if n.op is SCALAR else inputs).append(n)
+                (scalars if n.op is SCALAR and n.mk is not complex else inputs).append(n)
                 key.append(n.mk)
                 count += 1
                 continue
@@ -266,8 +270,10 @@ class _Fused:
             return [s[r] for r in self.roots], [s[a] for a in self.aux]
 
         _, vjp, aux = jax.vjp(forward, primals, probes, has_aux=True)
-        cots = [jnp.broadcast_to(jnp.asarray(vals[c]).astype(dt), shape) for c, (shape, dt) in zip(self.cots, self.root_meta)]
+        cots = [torch_convention(jnp.broadcast_to(jnp.asarray(vals[c]).astype(dt), shape))
+                for c, (shape, dt) in zip(self.cots, self.root_meta)]
         g_diff, g_probe = vjp(cots)
+        g_diff, g_probe = [torch_convention(g) for g in g_diff], [torch_convention(g) for g in g_probe]
         totals = [None] * self.n_targets
         for i, g in zip(self.leaf_targets, g_diff):
             totals[i] = g if totals[i] is None else totals[i] + g

@@ -14,6 +14,7 @@ from .._dispatch import output_ref, record
 from .._grad_mode import no_grad
 from .._ops.table import defop
 from .._tape import IN_FUNCTION_BACKWARD
+from ._complex import torch_convention
 
 
 class FunctionCtx:
@@ -101,7 +102,8 @@ class _Call:
             ctx._saved = tuple(wrap_value(s) if s is not None else None for s in saved)
             IN_FUNCTION_BACKWARD[0] += 1
             try:
-                grads = self.cls.backward(ctx, *[wrap_value(c) for c in cts])
+                # the user's backward speaks PyTorch's complex convention, JAX's custom_vjp its own
+                grads = self.cls.backward(ctx, *[wrap_value(torch_convention(c)) for c in cts])
             finally:
                 IN_FUNCTION_BACKWARD[0] -= 1
             grads = grads if isinstance(grads, tuple) else (grads,)
@@ -123,7 +125,7 @@ class _Call:
                         f"Function {self.cls.__name__}Backward returned an invalid gradient at index "
                         f"{len(out)} - got {list(jnp.shape(v))} but expected shape compatible with {list(jnp.shape(z))}"
                     )
-                out.append(v.astype(z.dtype))
+                out.append(torch_convention(v.astype(z.dtype)))
             return tuple(out)
 
         fn.defvjp(fwd, bwd)

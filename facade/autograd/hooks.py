@@ -1,7 +1,45 @@
 """Tensor hooks (`register_hook`, `register_post_accumulate_grad_hook`) and their handles."""
 import weakref
 
-HOOKED = weakref.WeakSet()  # non-leaf tensors with hooks or retain_grad (backward probes them)
+
+
+class _WeakIdSet:
+    """A set of objects held weakly and told apart by identity. (weakref.WeakSet compares two
+    references to one tensor with ==, which for a tensor is elementwise: adding a tensor a
+    second time raised "Boolean value of Tensor with more than one value is ambiguous".)"""
+
+    __slots__ = ("_refs",)
+
+    def __init__(self):
+        self._refs = {}
+
+    def add(self, obj):
+        key = id(obj)
+        if key not in self._refs:
+            refs = self._refs
+            self._refs[key] = weakref.ref(obj, lambda _, key=key: refs.pop(key, None))
+
+    def discard(self, obj):
+        self._refs.pop(id(obj), None)
+
+    def __contains__(self, obj):
+        r = self._refs.get(id(obj))
+        return r is not None and r() is obj
+
+    def __iter__(self):
+        for r in list(self._refs.values()):
+            obj = r()
+            if obj is not None:
+                yield obj
+
+    def __len__(self):
+        return len(self._refs)
+
+    def __bool__(self):
+        return bool(self._refs)
+
+
+HOOKED = _WeakIdSet()  # non-leaf tensors with hooks or retain_grad (backward probes them)
 _ids = iter(range(1, 1 << 62))
 
 
