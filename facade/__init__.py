@@ -114,7 +114,7 @@ _FROM_FUNCTIONAL = frozenset((
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
     "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear",
     "cosine_similarity", "pairwise_distance", "prelu", "selu", "selu_", "celu", "celu_", "threshold", "threshold_",
-    "relu_", "rms_norm", "group_norm",
+    "relu_", "rms_norm", "group_norm", "pixel_shuffle", "pixel_unshuffle",
 ))
 
 
@@ -123,7 +123,11 @@ def __getattr__(name):
 
     if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg", "distributions", "amp", "backends"):
         return importlib.import_module(f"{__name__}.{name}")
-    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled"):
+    if name == "cpu":  # torch.cpu (for the deprecated torch.cpu.amp)
+        return importlib.import_module(f"{__name__}.amp._namespaces").cpu
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled", "set_autocast_dtype",
+                "get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "is_autocast_cpu_enabled",
+                "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache"):
         return getattr(importlib.import_module(f"{__name__}.amp"), name)
     if name in _FROM_FUNCTIONAL:
         return getattr(importlib.import_module(f"{__name__}.nn.functional"), name)

@@ -140,8 +140,19 @@ def legacy_type_name(t):
     return prefix + _LEGACY[t.dtype.name]
 
 
+class _amp_namespace:
+    """torch.cuda.amp (deprecated autocast / GradScaler), imported on first use."""
+
+    def __get__(self, obj, owner=None):
+        from .amp._namespaces import cuda_amp
+
+        return cuda_amp
+
+
 class cuda:
     """torch.cuda, answered from JAX's GPU devices."""
+
+    amp = _amp_namespace()
 
     @staticmethod
     def is_available():

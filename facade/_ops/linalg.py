@@ -6,6 +6,7 @@ the form PyTorch's matmul dispatches to for the operand ranks.
 import jax.numpy as jnp
 
 from .._dispatch import record
+from ..amp._state import ON as _AMP, cast_args as _amp_cast
 from .frontend import cast, cpp_name, export, plus_zero, promote, type_name
 from .table import defop
 
@@ -62,6 +63,8 @@ def _scalar_check(a, b, what):
 
 @export("matmul")
 def matmul(input, other):
+    if _AMP[0]:
+        input, other = _amp_cast("matmul", input, other)
     a, b = input, other
     _scalar_check(a, b, "matmul")
     if a.dtype is not b.dtype:
@@ -104,6 +107,8 @@ def _batch(sa, sb):
 
 @export("mm")
 def mm(input, mat2):
+    if _AMP[0]:
+        input, mat2 = _amp_cast("mm", input, mat2)
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
@@ -117,6 +122,8 @@ def mm(input, mat2):
 
 @export("bmm")
 def bmm(input, mat2):
+    if _AMP[0]:
+        input, mat2 = _amp_cast("bmm", input, mat2)
     if input.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -131,6 +138,8 @@ def bmm(input, mat2):
 
 @export("mv")
 def mv(input, vec):
+    if _AMP[0]:
+        input, vec = _amp_cast("mv", input, vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:
@@ -140,6 +149,8 @@ def mv(input, vec):
 
 @export("dot")
 def dot(input, other):
+    if _AMP[0]:
+        input, other = _amp_cast("dot", input, other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.dtype is not other.dtype:
@@ -177,6 +188,8 @@ def outer(input, vec2):
 
 @export("addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if _AMP[0]:
+        input, mat1, mat2 = _amp_cast("addmm", input, mat1, mat2)
     mm(mat1, mat2)  # shape checks
     d = _dtype_check(mat1, mat2)
     if beta == 1 and alpha == 1:

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from .. import _dtype
 from .._dispatch import record
+from ..amp._state import ON as _AMP, cast_args as _amp_cast
 from .frontend import FUNCTIONS, METHODS, cast, cpp_name, export, parse_dtype, plus_zero, promote, type_name, wrap_dim
 from .reduce import LINALG_VECTOR_NORM, _dims, _safe_norm
 from .shape import UNSAFE_VIEW
@@ -267,6 +268,8 @@ TRACE = defop("trace", lambda x, dt: plus_zero(jnp.trace(cast(x, dt))), grad_fn=
 
 @export("trace")
 def trace(input):
+    if _AMP[0]:
+        input, = _amp_cast("trace", input)
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     if input.dtype is _dtype.bool_:
@@ -417,6 +420,8 @@ def _number(x):
 
 @export("addmv", inplace_names=("addmv_",))
 def addmv(input, mat, vec, *, beta=1, alpha=1):
+    if _AMP[0]:
+        input, mat, vec = _amp_cast("addmv", input, mat, vec)
     if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
     if mat.shape[1] != vec.shape[0] or input.ndim == 1 and input.shape[0] not in (1, mat.shape[0]):
@@ -445,6 +450,8 @@ def _check_batches(b1, b2):
 
 @export("addbmm", inplace_names=("addbmm_",))
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _AMP[0]:
+        input, batch1, batch2 = _amp_cast("addbmm", input, batch1, batch2)
     _check_batches(batch1, batch2)
     if batch1.dtype is not batch2.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {type_name(batch1.dtype)} and "
@@ -457,6 +464,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 @export("baddbmm", inplace_names=("baddbmm_",))
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _AMP[0]:
+        input, batch1, batch2 = _amp_cast("baddbmm", input, batch1, batch2)
     _check_batches(batch1, batch2)
     if not input.dtype is batch1.dtype is batch2.dtype:
         bad = batch2.dtype if batch2.dtype is not input.dtype else batch1.dtype
@@ -467,6 +476,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 @export("addr", inplace_names=("addr_",))
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    if _AMP[0]:
+        input, vec1, vec2 = _amp_cast("addr", input, vec1, vec2)
     if vec1.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D")
     if vec2.ndim != 1:
@@ -515,6 +526,8 @@ _MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "dono
 
 @export("cdist", method=False)
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    if _AMP[0]:
+        x1, x2 = _amp_cast("cdist", x1, x2)
     import numpy as np
 
     for name, x in (("X1", x1), ("X2", x2)):

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._dispatch import record
+from ..amp._state import ON as _AMP, cast_args as _amp_cast
 from .._views import make_view
 from .frontend import export, wrap_dim
 from .table import defop
@@ -428,6 +429,8 @@ def cat(tensors, dim=0, *, out=None):
     from .frontend import promote
 
     tensors = list(tensors)
+    if _AMP[0]:
+        tensors = list(_amp_cast("cat", *tensors))
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     position = {id(t): i for i, t in enumerate(tensors)}
@@ -455,6 +458,8 @@ def stack(tensors, dim=0, *, out=None):
     from .frontend import promote
 
     tensors = list(tensors)
+    if _AMP[0]:
+        tensors = list(_amp_cast("stack", *tensors))
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors[1:], 1):

@@ -3,6 +3,7 @@
 import warnings
 
 from ..._dispatch import record
+from ...amp._state import ON as _AMP, cast_args as _amp_cast
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import FUNCTIONS, parse_dtype, wrap_dim
 from ._common import apply, float_dtype
@@ -201,6 +202,8 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
+    if _AMP[0]:
+        input, weight = _amp_cast("prelu", input, weight)
     n = weight.numel()
     channels = input.shape[1] if input.ndim >= 2 else 1
     if n != 1 and n != channels:

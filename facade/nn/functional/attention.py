@@ -21,6 +21,7 @@ import numpy as np
 
 from ... import _creation, _dtype, _grad_mode
 from ..._dispatch import record
+from ...amp._state import ON as _AMP, cast_args as _amp_cast, off as _amp_off
 from ..._ops import attention_ops as ops
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -170,6 +171,10 @@ def _sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable
 def scaled_dot_product_attention(
     query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
 ):
+    if _AMP[0]:  # cast, then run the body with autocast off (its float32 math must not be recast)
+        query, key, value, attn_mask = _amp_cast("scaled_dot_product_attention", query, key, value, attn_mask)
+        with _amp_off():
+            return scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     _validate_sdpa_input(query, key, value, attn_mask)
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         # PyTorch's answer for empty inputs: zeros, connected to every input by a zero gradient

@@ -10,6 +10,7 @@ import warnings
 
 from ... import _dtype
 from ..._dispatch import record
+from ...amp._state import ON as _AMP, cast_args as _amp_cast
 from ..._ops import conv_ops as ops
 from ..._ops.frontend import cpp_name, type_name
 
@@ -167,6 +168,8 @@ def _check_transposed_sizes(shape, ws, stride, padding, dilation, output_padding
 
 
 def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
+    if _AMP[0]:
+        input, weight, bias = _amp_cast(f"conv{nd}d", input, weight, bias)
     name = f"conv{nd}d"
     if isinstance(padding, str):
         return _conv_padding_mode(nd, name, input, weight, bias, stride, padding, dilation, groups)
@@ -254,6 +257,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    if _AMP[0]:
+        input, weight, bias = _amp_cast(f"conv_transpose{nd}d", input, weight, bias)
     name = f"conv_transpose{nd}d"
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")

@@ -6,6 +6,7 @@ import math
 
 from ... import _dtype, _grad_mode
 from ..._dispatch import record, record_node
+from ...amp._state import ON as _AMP, cast_args as _amp_cast
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import type_name, wrap_dim, write_result
 from ..._ops.sorting import one_hot  # noqa: F401 - re-exported as F.one_hot
@@ -28,6 +29,8 @@ __all__ = [
 
 
 def linear(input, weight, bias=None):
+    if _AMP[0]:
+        input, weight, bias = _amp_cast("linear", input, weight, bias)
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and {weight.ndim}D"
@@ -83,6 +86,8 @@ def _check_addmm_bias(bias, target):
 
 
 def bilinear(input1, input2, weight, bias=None):
+    if _AMP[0]:
+        input1, input2, weight, bias = _amp_cast("bilinear", input1, input2, weight, bias)
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
     for i in range(input1.ndim - 1):

@@ -5,6 +5,7 @@ import warnings
 
 from ... import _dtype
 from ..._dispatch import record
+from ...amp._state import ON as _AMP, cast_args as _amp_cast
 from ..._ops import nn_ops as ops
 from ..._ops.frontend import promote, type_name
 from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction, not_differentiable, value_range
@@ -54,16 +55,22 @@ def _weighted_reduction(size_average, reduce, reduction, weight):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _AMP[0]:
+        input, target = _amp_cast("mse_loss", input, target)
     reduction = _weighted_reduction(size_average, reduce, reduction, weight)
     return _regression("mse", "mse_cpu", input, target, reduction, weight=weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _AMP[0]:
+        input, target = _amp_cast("l1_loss", input, target)
     reduction = _weighted_reduction(size_average, reduce, reduction, weight)
     return _regression("l1", "abs_cpu", input, target, reduction, weight=weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if _AMP[0]:
+        input, target = _amp_cast("smooth_l1_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -73,6 +80,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if _AMP[0]:
+        input, target, weight = _amp_cast("huber_loss", input, target, weight)
     reduction = _weighted_reduction(None, None, reduction, weight)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -84,6 +93,8 @@ def _optional(t):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if _AMP[0]:
+        input, target, weight = _amp_cast("binary_cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -106,6 +117,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
+    if _AMP[0]:
+        input, target, weight, pos_weight = _amp_cast("binary_cross_entropy_with_logits", input, target, weight, pos_weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -123,6 +136,8 @@ def binary_cross_entropy_with_logits(
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if _AMP[0]:
+        input, target = _amp_cast("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce, reduction)
     else:
@@ -176,6 +191,8 @@ def _check_classes(input, target, weight, ignore_index):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    if _AMP[0]:
+        input, target, weight = _amp_cast("nll_loss", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     target = _check_classes(input, target, weight, ignore_index)
     out = record(
@@ -195,6 +212,8 @@ def _viewed_back(out, input, reduction):
 def cross_entropy(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
 ):
+    if _AMP[0]:
+        input, target, weight = _amp_cast("cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
