@@ -166,3 +166,53 @@ def test_bad_matmul_precision_warns_and_keeps_the_setting():
         facade.set_float32_matmul_precision("fast")
     assert facade.get_float32_matmul_precision() == "highest"
     assert len(w) == 1 and "is not one of 'highest', 'high', or 'medium'" in str(w[0].message)
+
+
+def _products(M):
+    F = M.nn.functional
+    a, b, v = M.ones(3, 4), M.ones(4, 5), M.ones(4)
+    return {
+        "matmul": a @ b, "mm": M.mm(a, b), "bmm": M.bmm(a[None], b[None]), "mv": M.mv(a, v), "dot": M.dot(v, v),
+        "inner": M.inner(v, v), "einsum": M.einsum("ij,jk->ik", a, b), "addmm": M.addmm(M.ones(5), a, b),
+        "baddbmm": M.baddbmm(M.ones(1, 3, 5), a[None], b[None]), "addmv": M.addmv(M.ones(3), a, v),
+        "linear": F.linear(a, b.T), "conv2d": F.conv2d(M.ones(1, 1, 4, 4), M.ones(1, 1, 3, 3)),
+        "sdpa": F.scaled_dot_product_attention(M.ones(1, 2, 4), M.ones(1, 2, 4), M.ones(1, 2, 4)),
+    }
+
+
+def _contractions(eqns):
+    for e in eqns:
+        if e.primitive.name in ("dot_general", "conv_general_dilated"):
+            yield e
+        for sub in e.params.values():
+            inner = getattr(sub, "jaxpr", None)
+            if inner is not None:
+                yield from _contractions(getattr(inner, "eqns", ()) or inner.jaxpr.eqns)
+
+
+def test_float32_matrix_products_run_at_full_precision():
+    """PyTorch computes float32 matmuls in float32 (allow_tf32 is False, precision 'highest'); XLA's
+    default on a GPU is TF32. Every contraction the products record asks for HIGHEST (read off the
+    recorded nodes' jaxprs; on the CPU XLA computes float32 in full either way)."""
+    import jax
+
+    from facade._dispatch import _spec
+    from facade._engine import evaluate
+
+    for name, t in _products(facade).items():
+        pending, stack, found = [], [t._node()], 0
+        while stack:  # every recorded node below the result
+            n = stack.pop()
+            if n.op is not None and n.op.impl is not None and n.args:
+                pending.append(n)
+            stack.extend(n.args)
+        for n in pending:
+            specs = [_spec(a) for a in n.args]
+            jaxpr = jax.make_jaxpr(lambda *xs, n=n: n.op.impl(*xs, *n.statics))(*specs)
+            for e in _contractions(jaxpr.jaxpr.eqns):
+                found += 1
+                precision = e.params["precision"]
+                assert precision is not None and jax.lax.Precision.HIGHEST in (
+                    precision if isinstance(precision, tuple) else (precision,)), (name, n.op.name, precision)
+        assert found, name
+        evaluate([t._node()])

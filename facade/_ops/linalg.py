@@ -4,19 +4,22 @@ Shape errors are raised at record time with PyTorch's messages; the grad_fn name
 the form PyTorch's matmul dispatches to for the operand ranks.
 """
 import jax.numpy as jnp
+from jax import lax as _lax
 
 from .._dispatch import record
 from ..amp._state import ON as _AMP, cast_args as _amp_cast
 from .frontend import cast, cpp_name, export, plus_zero, promote, type_name
 from .table import defop
 
+_HI = _lax.Precision.HIGHEST  # float32 matmuls in full float32: PyTorch's default (no TF32)
+
 
 def _mm(a, b, dt):
-    return jnp.matmul(cast(a, dt), cast(b, dt))
+    return jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI)
 
 
 def _mv(a, b, dt):
-    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt)))  # PyTorch's gemv/dot sum from +0. (gemm keeps -0.)
+    return plus_zero(jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI))  # PyTorch's gemv/dot sum from +0. (gemm keeps -0.)
 
 
 def _folded_transposed(sa, sb):
@@ -43,7 +46,7 @@ MATMUL_T = defop("matmul_t", lambda a, b, dt: jnp.swapaxes(_mm(a, b, dt), -1, -2
 MM = defop("mm", _mm, grad_fn="MmBackward0", saves="cross")
 BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
 MV = defop("mv", _mv, grad_fn="MvBackward0", saves="cross")
-DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt))), grad_fn="DotBackward0", saves="cross")
+DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt), precision=_HI)), grad_fn="DotBackward0", saves="cross")
 OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
 ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt),
               grad_fn="AddmmBackward0", saves="in")  # PyTorch: mat1 and mat2, not the result
@@ -165,7 +168,7 @@ def dot(input, other):
     return record(DOT, (input, other), (input.dtype.np,))
 
 
-INNER = defop("inner", lambda a, b, dt: plus_zero(jnp.inner(cast(a, dt), cast(b, dt))), grad_fn="ViewBackward0",
+INNER = defop("inner", lambda a, b, dt: plus_zero(jnp.inner(cast(a, dt), cast(b, dt), precision=_HI)), grad_fn="ViewBackward0",
               saves="in")
 
 
@@ -197,7 +200,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return record(ADDMM, (input, mat1, mat2, beta, alpha), (d.np,))
 
 
-EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]]), grad_fn="ViewBackward0", saves="in")
+EINSUM = defop("einsum", lambda *a: jnp.einsum(a[-2], *[cast(x, a[-1]) for x in a[:-2]], precision=_HI), grad_fn="ViewBackward0", saves="in")
 
 
 @export("einsum", method=False)

@@ -7,6 +7,7 @@ same composition of facade ops is used, so the grad_fn names are PyTorch's; the 
 import math
 
 import jax.numpy as jnp
+from jax import lax as _lax
 
 from .. import _dtype
 from .._dispatch import record
@@ -15,6 +16,8 @@ from .frontend import FUNCTIONS, METHODS, cast, cpp_name, export, parse_dtype, p
 from .reduce import LINALG_VECTOR_NORM, _dims, _safe_norm
 from .shape import UNSAFE_VIEW
 from .table import defop
+
+_HI = _lax.Precision.HIGHEST  # float32 matmuls in full float32: PyTorch's default (no TF32)
 
 
 # ---- norms -----------------------------------------------------------------------------
@@ -380,15 +383,15 @@ def _scaled(c, p, beta, alpha, dt):
 
 
 def _addmv(c, a, b, beta, alpha, dt):
-    return _scaled(c, plus_zero(jnp.matmul(cast(a, dt), cast(b, dt))), beta, alpha, dt)
+    return _scaled(c, plus_zero(jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI)), beta, alpha, dt)
 
 
 def _addbmm(c, a, b, beta, alpha, dt):
-    return _scaled(c, jnp.sum(jnp.matmul(cast(a, dt), cast(b, dt)), axis=0), beta, alpha, dt)
+    return _scaled(c, jnp.sum(jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI), axis=0), beta, alpha, dt)
 
 
 def _baddbmm(c, a, b, beta, alpha, dt):
-    return _scaled(c, jnp.matmul(cast(a, dt), cast(b, dt)), beta, alpha, dt)
+    return _scaled(c, jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI), beta, alpha, dt)
 
 
 def _addr(c, a, b, beta, alpha, dt):
@@ -515,7 +518,7 @@ def _euclidean_dist(a, b):
     bn = jnp.sum(b * b, axis=-1, keepdims=True)
     a_ = jnp.concatenate([-2 * a, an, jnp.ones_like(an)], axis=-1)
     b_ = jnp.concatenate([b, jnp.ones_like(bn), bn], axis=-1)
-    r = jnp.matmul(a_, jnp.swapaxes(b_, -1, -2))
+    r = jnp.matmul(a_, jnp.swapaxes(b_, -1, -2), precision=_HI)
     return jnp.sqrt(jnp.maximum(r, jnp.asarray(1e-30, r.dtype)))
 
 
