@@ -1,7 +1,9 @@
 """Process-wide settings PyTorch scripts set at the top: thread counts, deterministic algorithms,
 float32 matmul precision. They are kept and read back as PyTorch keeps them. XLA sizes its CPU
 thread pool once, when JAX starts, and its CPU kernels are deterministic, so on the CPU the
-settings do not change results."""
+settings do not change results. Float32 matrix products always run at 'highest' precision
+(PyTorch's default; facade's ops ask XLA for it explicitly, also on a GPU): 'high' and
+'medium' are kept and read back but do not switch them to TF32 or bfloat16."""
 import os
 import warnings
 
