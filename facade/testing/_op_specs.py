@@ -577,4 +577,5 @@ SPECS.pop(None, None)
 # the other families' specs, one module each (they call spec() above)
 from . import _activation_specs, _attention_specs, _conv_specs, _core_cases_specs, _layer_specs  # noqa: E402,F401
 from . import _linalg_specs, _loss_specs, _pointwise_random_specs, _reduction_specs, _rnn_specs  # noqa: E402,F401
-from . import _complex_specs, _resize_specs, _shape_index_specs  # noqa: E402,F401
+from . import _complex_specs, _ctc_specs, _embedding_bag_specs, _grid_sample_specs, _pixel_shuffle_specs  # noqa: E402,F401
+from . import _resize_specs, _shape_index_specs  # noqa: E402,F401

@@ -6,6 +6,12 @@ from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention
 from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv
+from .ctc import *  # noqa: F401,F403
+from .ctc import __all__ as _ctc
+from .embedding_bag import *  # noqa: F401,F403
+from .embedding_bag import __all__ as _embedding_bag
+from .grid_sample import *  # noqa: F401,F403
+from .grid_sample import __all__ as _grid_sample
 from .interpolate import *  # noqa: F401,F403
 from .interpolate import __all__ as _interpolate
 from .layers import *  # noqa: F401,F403
@@ -14,6 +20,8 @@ from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss
 from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _norm
+from .pixel_shuffle import *  # noqa: F401,F403
+from .pixel_shuffle import __all__ as _pixel_shuffle
 from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling
 from .pooling3d import *  # noqa: F401,F403
@@ -21,4 +29,4 @@ from .pooling3d import __all__ as _pooling3d
 from .unpool import *  # noqa: F401,F403
 from .unpool import __all__ as _unpool
 
-__all__ = _act + _attention + _conv + _interpolate + _layers + _loss + _norm + _pooling + _pooling3d + _unpool
+__all__ = _act + _attention + _conv + _ctc + _embedding_bag + _grid_sample + _interpolate + _layers + _loss + _norm + _pixel_shuffle + _pooling + _pooling3d + _unpool
