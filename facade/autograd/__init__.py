@@ -9,6 +9,7 @@ from .engine import plain_backward, run_backward
 # imported here, not on first use: a later `import facade.autograd.gradcheck` (the submodule) would
 # otherwise bind the package attribute to the module, and torch.autograd.gradcheck(...) would fail
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from . import functional  # noqa: E402,F401
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "gradcheck", "gradgradcheck", "graph", "Variable", "set_detect_anomaly", "detect_anomaly"]

@@ -1,5 +1,6 @@
 """torch.optim: optimizers whose update is one fused op per parameter, and lr schedulers."""
 from . import lr_scheduler
+from . import swa_utils  # noqa: F401
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer

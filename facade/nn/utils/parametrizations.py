@@ -1,0 +1,48 @@
+"""torch.nn.utils.parametrizations: ready-made parametrizations (so far `weight_norm`).
+
+`spectral_norm` and `orthogonal` are not implemented yet and raise NotImplementedError.
+"""
+from ..modules.module import Module
+from . import parametrize
+
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
+
+
+def _norm_except_dim(v, dim):
+    """The 2-norm of v over every dimension but `dim` (all of v when dim is -1), kept broadcastable."""
+    if dim == -1:
+        return v.norm()
+    dims = [d for d in range(v.dim()) if d != dim]
+    return v.norm(2, dim=dims, keepdim=True) if dims else v.abs()
+
+
+class _WeightNorm(Module):
+    def __init__(self, dim=0):
+        super().__init__()
+        if dim is None:
+            dim = -1
+        self.dim = dim
+
+    def forward(self, weight_g, weight_v):
+        return weight_v * (weight_g / _norm_except_dim(weight_v, self.dim))
+
+    def right_inverse(self, weight):
+        return _norm_except_dim(weight, self.dim), weight
+
+
+def weight_norm(module, name="weight", dim=0):
+    """Reparametrize ``module.<name>`` as ``g * v / ||v||`` (norm over every dim but `dim`).
+
+    The magnitude g and direction v are stored as
+    ``module.parametrizations.<name>.original0`` and ``original1``, as in PyTorch.
+    """
+    parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    return module
+
+
+def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    raise NotImplementedError("facade: torch.nn.utils.parametrizations.spectral_norm is not implemented yet")
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    raise NotImplementedError("facade: torch.nn.utils.parametrizations.orthogonal is not implemented yet")
