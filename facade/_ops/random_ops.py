@@ -81,3 +81,24 @@ def poisson(input, generator=None):
     k = wrap_value(_key_operand(generator))
     return record(POISSON, (input, k), ())
 
+
+
+def _standard_gamma(alpha, key_data):
+    # jax.random.gamma is reparameterized: its derivative in alpha is the implicit one (as PyTorch's)
+    dt = jnp.float64 if alpha.dtype == jnp.float64 else jnp.float32
+    sample = jax.random.gamma(_key(key_data), alpha.astype(dt), dtype=dt)
+    return jnp.maximum(sample, jnp.finfo(dt).tiny).astype(alpha.dtype)
+
+
+STANDARD_GAMMA = defop("standard_gamma", _standard_gamma, grad_fn="StandardGammaBackward0", saves=False)
+
+
+@export("_standard_gamma", method=False)
+def _standard_gamma_fn(input, generator=None):
+    """Gamma(input, 1) samples, one per element; differentiable in `input` (implicit reparameterization)."""
+    from .._creation import wrap_value
+
+    if input.dtype.category != 2:
+        raise NotImplementedError(f"\"gamma_cpu\" not implemented for '{type_name(input.dtype)}'")
+    k = wrap_value(_key_operand(generator))
+    return record(STANDARD_GAMMA, (input, k), ())
