@@ -67,19 +67,22 @@ def _roots(tensors):
     return nodes
 
 
-def _hooked_in_graph(roots):
-    """Non-leaf tensors whose hooks may change the gradient, reachable from roots (topological order)."""
-    if not HOOKED or not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED)):
+def _hooked_in_graph(roots, extra=()):
+    """Non-leaf tensors whose hooks may change the gradient, and the `extra` ones, reachable from
+    roots (topological order)."""
+    if not extra and (not HOOKED or not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED))):
         return []
     from .engine import collect
 
     pos = {id(n): i for i, n in enumerate(collect(roots))}
-    hooked = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre") and t._grad_fn is not None and id(t._grad_fn) in pos]
+    candidates = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre")]
+    candidates += [t for t in extra if all(t is not c for c in candidates)]
+    hooked = [t for t in candidates if t._grad_fn is not None and id(t._grad_fn) in pos]
     hooked.sort(key=lambda t: pos[id(t._grad_fn)])
     return hooked
 
 
-def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, accumulate=False):
+def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, accumulate=False, cut_at=()):
     """All gradients as {id(leaf tensor or node): Tensor}, running hooks on intermediate tensors.
 
     With no hooked intermediate tensors this is one run of the engine. Otherwise the graph is
@@ -87,18 +90,19 @@ def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, acc
     hooked tensor nearest the roots has its complete gradient after a stage, its hooks run
     (and may replace it), and the next stage starts from it.
     """
-    hooked = _hooked_in_graph(roots)
+    hooked = _hooked_in_graph(roots, cut_at)
     if not hooked:
         return run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
                             accumulate=accumulate)
     results, leaves = {}, []
     stage_roots, stage_cots, pending = list(roots), list(cots), list(hooked)
+    kept = {}
     while True:
         res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
                                    targets=targets, accumulate=False, cuts=[t._grad_fn for t in pending])
         for k, v in res.items():
             results[k] = v if results.get(k) is None else results[k] + v
-        leaves += [t for t in lts if t not in leaves]
+        leaves += [t for t in lts if all(t is not s for s in leaves)]  # by identity: == is elementwise
         if not pending:
             break
         t = pending.pop()
@@ -106,9 +110,12 @@ def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, acc
         if g is None:
             continue
         g = run_hooks(t, g)
+        if any(t is c for c in cut_at):  # an input of autograd.grad: this stage completed its gradient
+            kept[id(t._grad_fn)] = g
         if t.__dict__.get("_retains_grad"):
             _retain(t, g)
         stage_roots, stage_cots = [t._grad_fn], [g._node()]
+    results.update(kept)
     if not retain_graph:
         from .engine import collect
 
@@ -227,7 +234,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     roots = _roots(outputs)
     targets = [t._input_node() for t in inputs]
-    results, _, _ = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets)
+    # create_graph: a non-leaf input becomes a cut of the graph (as a hooked tensor is), so its gradient's
+    # recorded history reads the input itself and can be differentiated again with respect to it
+    cut_at = [t for t in inputs if not t.is_leaf] if create_graph else ()
+    results, _, _ = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
+                                   cut_at=cut_at)
     out = []
     for i, (t, n) in enumerate(zip(inputs, targets)):
         g = results.get(id(t)) if t.is_leaf else results.get(id(n))

@@ -215,6 +215,9 @@ class _Fused:
         self.pre_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.pre]
         self.fwd_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.fwd]
         self.diff = [(own, val) for _, own, val in w.diff]
+        # the walk meets leaves' uses and cuts in any order: which primal is which
+        self.leaf_rows = [k for k, (n, _, _) in enumerate(w.diff) if n.op is LEAF]
+        self.cut_rows = [k for k, (n, _, _) in enumerate(w.diff) if n.op is not LEAF]
         self.roots = [r.sl for r in roots]
         self.root_meta = [(r.shape, r.dtype.np) for r in roots]
         self.cots = [c.sl for c in cots]
@@ -275,11 +278,12 @@ class _Fused:
         g_diff, g_probe = vjp(cots)
         g_diff, g_probe = [torch_convention(g) for g in g_diff], [torch_convention(g) for g in g_probe]
         totals = [None] * self.n_targets
-        for i, g in zip(self.leaf_targets, g_diff):
+        for i, k in zip(self.leaf_targets, self.leaf_rows):
+            g = g_diff[k]
             totals[i] = g if totals[i] is None else totals[i] + g
         for t, o in zip(self.old_targets, self.olds):
             totals[t] = vals[o] + totals[t]
-        cut_grads = g_diff[len(self.leaf_targets):]
+        cut_grads = [g_diff[k] for k in self.cut_rows]
         return (totals, list(g_probe) + list(cut_grads), aux, [vals[s] for s in self.pre_out])
 
 
@@ -350,9 +354,9 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     leaf_targets = [leaf_of[id(n.leaf)] for n, _, _ in w.diff if n.op is LEAF]
     rg = w.in_fwd_rg
     probes = [n for n in (targets or ()) if n.tag == w.gen and n.sl in rg] + _retained(w, targets)
-    cut_nodes = [c for c in cuts if c.tag == w.gen]
+    cut_nodes = [n for n, _, _ in w.diff if n.op is not LEAF]  # the cuts this walk met, in the program's order
     if create_graph:
-        totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets)
+        totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets, cut_nodes)
     else:
         # values kept from the replay: the roots (a loss is read right after backward); other
         # live intermediates stay pending and are recomputed if ever read, which keeps the
@@ -459,7 +463,7 @@ def _result(leaf_tensors, totals, probe_nodes, probe_grads, old_targets):
     return result, leaf_tensors, {id(leaf_tensors[k]) for k in old_targets}
 
 
-def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
+def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets, cut_nodes=()):
     """create_graph: record the whole backward program as one node on the tape.
 
     The node's arguments are the program's inputs plus the leaves' LEAF nodes, and its
@@ -467,8 +471,10 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
     gradients depend on the leaves: differentiating them again is differentiating the vjp.
     """
     prog = _Fused(w, roots, cotangents, (), probes, (), (), leaf_targets, len(leaf_tensors), ())
-    leaves = [n for n, _, _ in w.diff if n.op is LEAF]
-    leaf_pos = tuple(k for k, (n, _, _) in enumerate(w.diff) if n.op is LEAF)  # their places among the primals
+    # the leaves' uses and the cuts (hooked tensors, create_graph's non-leaf inputs): each reads its value
+    # through its own argument, so the recorded gradients depend on it
+    leaves = [n for n, _, _ in w.diff]
+    leaf_pos = tuple(range(len(w.diff)))  # their places among the primals
     floats = [n for n in w.scalars if not isinstance(n.value, (bool, int))]
     ints = [n for n in w.scalars if isinstance(n.value, (bool, int))]
     # incoming gradients that require grad (gradgradcheck's grad_outputs) are arguments too
@@ -482,7 +488,7 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets):
     node = Node(_RECORDED, args, statics, None, None, None, any(total_rg) or any(probe_rg))
     node.device = roots[0].device
     totals = [wrap(_part(_part(node, 0, None), k, t._storage.node, total_rg[k])) for k, t in enumerate(leaf_tensors)]
-    probe_grads = [wrap(_part(_part(node, 1, None), j, n, probe_rg[j])) for j, n in enumerate(probes)]
+    probe_grads = [wrap(_part(_part(node, 1, None), j, n, probe_rg[j])) for j, n in enumerate(list(probes) + list(cut_nodes))]
     return totals, probe_grads
 
 
