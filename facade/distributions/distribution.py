@@ -1,10 +1,11 @@
 """The Distribution base class (torch.distributions.Distribution)."""
+import numbers
 import warnings
 
 import facade as torch
 
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -166,6 +167,25 @@ class Distribution:
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) "
                 f"to be within the support ({repr(support)}) of the distribution {repr(self)}, "
                 f"but found invalid values:\n{_shown_value(value)}")
+
+    def _init_params(self, names, values, validate_args):
+        """__init__ of a distribution whose parameters `names` broadcast together to its batch shape
+        (empty when they are all Python numbers)."""
+        params = broadcast_all(*values)
+        for name, p in zip(names, params):
+            setattr(self, name, p)
+        numbers_only = all(isinstance(v, numbers.Number) for v in values)
+        Distribution.__init__(self, torch.Size() if numbers_only else params[0].size(), validate_args=validate_args)
+
+    def _expand_params(self, cls, names, batch_shape, _instance):
+        """expand() of such a distribution: each parameter expanded to the new batch shape."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = torch.Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
