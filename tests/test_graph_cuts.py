@@ -101,3 +101,25 @@ def test_create_graph_with_respect_to_a_leaf_and_a_non_leaf_together():
     # d/dx [sin(4x) (2 sin(4x) + 3x^2)]
     expected = 4 * np.cos(4 * X) * gx + np.sin(4 * X) * (8 * np.cos(4 * X) + 6 * X)
     np.testing.assert_allclose(h, expected, rtol=1e-10)
+
+
+def test_a_detached_use_backward_then_a_second_backward_through_the_tensor():
+    """A GAN step: D(fake.detach()).backward() computed fake's value as part of its program and then
+    dropped fake's graph, so the next backward through fake (to G's weights) raised a JAX TypeError.
+    Closed form: d = w*x; loss2 = sum(v * d) with v updated by the first backward -> x.grad-free,
+    w.grad = sum(v_new * x)."""
+    def case(M):
+        x = M.tensor(X, dtype=M.float64)
+        w = M.tensor(1.5, dtype=M.float64, requires_grad=True)
+        v = M.tensor(-0.5, dtype=M.float64, requires_grad=True)
+        fake = w * x
+        (v * fake.detach()).sum().backward()
+        with M.no_grad():
+            v -= 0.1 * v.grad
+        (v * fake).sum().backward()
+        return [w.grad.numpy(), v.grad.numpy()]
+
+    w_grad, v_grad = _both(case)
+    v_new = -0.5 - 0.1 * X.sum() * 1.5
+    np.testing.assert_allclose(w_grad, v_new * X.sum(), rtol=1e-12)
+    np.testing.assert_allclose(v_grad, 2 * 1.5 * X.sum(), rtol=1e-12)

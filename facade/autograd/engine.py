@@ -443,7 +443,8 @@ def _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes):
         n.value = v
     for n, v in zip(pre_out, pre_v):
         n.value = v
-        n.args = ()
+        if not n.requires_grad:  # a node that requires grad keeps its graph: another backward may pass through it
+            n.args = ()
     for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
         g = leaf_tensors[k]._grad
         g._storage.set(_source_like(totals_v[k], g._storage.node))
