@@ -15,6 +15,12 @@ def check_nonneg(value, what):
         raise ValueError(f"Invalid {what}: {value}")
 
 
+def check_betas(betas):
+    for i in range(2):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
 def check_fused_flags(fused, foreach, differentiable):
     if differentiable:
         # PyTorch can differentiate through a step; facade's fused update ops are not recorded
@@ -42,8 +48,15 @@ def step_tensor(value=0.0):
 
 def tensor_steps(optimizer):
     """Turn plain-number 'step' entries (an old checkpoint's) into step tensors."""
+    tensor_states(optimizer, "step")
+
+
+def tensor_states(optimizer, *keys):
+    """Turn plain-number scalar state entries (NAdam's 'mu_product', ASGD's 'eta' and 'mu' in
+    an old checkpoint) into scalar tensors of the step dtype, as PyTorch's __setstate__ does."""
     for group in optimizer.param_groups:
         for p in group["params"]:
             st = optimizer.state.get(p)
-            if st and "step" in st and not isinstance(st["step"], Tensor):
-                st["step"] = step_tensor(st["step"])
+            for key in keys:
+                if st and key in st and not isinstance(st[key], Tensor):
+                    st[key] = step_tensor(st[key])

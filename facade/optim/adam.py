@@ -4,7 +4,7 @@ from .._ops.optim_ops import ADAM, ADAM_AMSGRAD
 from .._tensor import Tensor
 from ..jit.live_numbers import live
 from ._update import apply
-from ._validate import check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
+from ._validate import check_betas, check_fused_flags, check_lr, check_nonneg, step_tensor, tensor_steps
 from .optimizer import Optimizer, use_grad_for_differentiable, with_grads
 
 __all__ = ["Adam", "AdamW"]
@@ -15,9 +15,7 @@ class Adam(Optimizer):
                  maximize=False, capturable=False, differentiable=False, fused=None, decoupled_weight_decay=False):
         check_lr(lr)
         check_nonneg(eps, "epsilon value")
-        for i in (0, 1):
-            if not 0.0 <= betas[i] < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+        check_betas(betas)
         check_nonneg(weight_decay, "weight_decay value")
         if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")

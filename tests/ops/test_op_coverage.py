@@ -31,7 +31,7 @@ EXEMPT = {
                "same mask, MulBackward0, in-place and p = 0 / 1 / eval against torch",
 }
 
-# The fused optimizer updates (facade/_ops/optim_ops.py) run under no_grad on a parameter and its state: each is
+# The fused optimizer updates (facade/_ops/optim_ops.py, optim_more_ops.py) run under no_grad on a parameter and its state: each is
 # checked against PyTorch over 50 steps of every optimizer configuration (losses, parameters and state_dict) by
 # tests/optim/test_optim_oracle.py (test_fifty_steps_match_pytorch; the update maths alone, open loop, to a few
 # ulps in test_update_maths_within_an_ulp_or_two; float64 and complex parameters), and
@@ -39,7 +39,8 @@ EXEMPT = {
 _OPTIM = "optimizer update: tests/optim/test_optim_oracle.py against PyTorch (see above)"
 EXEMPT.update({name: _OPTIM for name in (
     "sgd_step", "sgd_momentum_step", "adam_step", "adam_amsgrad_step", "adagrad_step", "rmsprop_step",
-    "rmsprop_centered_step", "rmsprop_momentum_step", "rmsprop_centered_momentum_step", "optim_keep_state")})
+    "rmsprop_centered_step", "rmsprop_momentum_step", "rmsprop_centered_momentum_step", "optim_keep_state",
+    "adamax_step", "nadam_step", "radam_step", "adadelta_step", "rprop_step", "asgd_step")})
 
 
 def _ops_in(result, seen):

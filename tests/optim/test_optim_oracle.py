@@ -28,6 +28,20 @@ CONFIGS = [
     ("Adagrad", dict(lr=0.1)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
     ("Adagrad", dict(lr=0.1, weight_decay=0.1, eps=1e-6, maximize=True)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1, betas=(0.8, 0.99), maximize=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, betas=(0.8, 0.9))),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.2, rho=0.8, eps=1e-5, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.005, etas=(0.3, 1.5), step_sizes=(1e-4, 0.1), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.1)),  # maximize diverges here
 ]
 
 
@@ -77,7 +91,14 @@ def _open_loop(T, name, kw, steps=50):
 def test_update_maths_within_an_ulp_or_two(name, kw):
     ref, got = _open_loop(torch, name, kw), _open_loop(facade, name, kw)
     scale = np.abs(ref).max()
-    assert np.abs(got - ref).max() <= 4 * np.finfo(np.float32).eps * scale
+    assert np.abs(got - ref).max() <= _ULPS.get(name, 4) * np.finfo(np.float32).eps * scale
+
+
+# PyTorch's CPU add(alpha=) and addcdiv kernels round once (a fused multiply-add: on ASGD's
+# first step 4 of 35 entries differ from p - eta * g rounded twice, none from it rounded once);
+# XLA's CPU code rounds twice. ASGD and NAdam step with those kernels every step without a
+# normalising denominator to damp the difference, which reaches 4-6 ulp after 50 steps.
+_ULPS = {"ASGD": 8, "NAdam": 8}
 
 
 @pytest.mark.parametrize("dtype", ["float64", "complex64"])
