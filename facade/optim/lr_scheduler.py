@@ -16,8 +16,9 @@ from collections import Counter
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
-           "SequentialLR", "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "SequentialLR", "PolynomialLR", "CosineAnnealingLR", "ChainedScheduler",
+           "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR"]
 
 _EPOCH_DEPRECATION = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. Please use "
@@ -160,8 +161,11 @@ class LRScheduler:
 _LRScheduler = LRScheduler
 
 
-class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch)."""
+class _LambdaSchedule(LRScheduler):
+    """The lr_lambdas bookkeeping LambdaLR and MultiplicativeLR share: one callable per param
+    group; its state_dict saves callable objects by their __dict__ and skips plain functions."""
+
+    _check_callable = False
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -171,10 +175,13 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        if self._check_callable:  # MultiplicativeLR checks; LambdaLR fails when it first calls one
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        # plain functions are not saved; callable objects are saved by their __dict__
         sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas]
         return sd
@@ -187,9 +194,25 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+
+class LambdaLR(_LambdaSchedule):
+    """lr = initial_lr * lr_lambda(epoch)."""
+
     def get_lr(self):
         self._warn_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaSchedule):
+    """lr = lr * lr_lambda(epoch) at every epoch after the first."""
+
+    _check_callable = True
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial:
+            return _values(self.optimizer, "lr")
+        return [g["lr"] * fn(self.last_epoch) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 class StepLR(LRScheduler):
@@ -246,6 +269,28 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    """lr = initial_lr * (1 - epoch / total_iters) ** power until total_iters, then constant
+    (applied, as in PyTorch, as the ratio of consecutive factors to the current lr)."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _values(self.optimizer, "lr")
+        t, n = self.last_epoch, self.total_iters
+        factor = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [g["lr"] * factor for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base in self.base_lrs]
+
+
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from initial_lr to eta_min over T_max epochs (and back, periodically).
 
@@ -283,4 +328,6 @@ class CosineAnnealingLR(LRScheduler):
 
 from ._one_cycle import OneCycleLR  # noqa: E402 - subclasses LRScheduler
 from ._plateau import ReduceLROnPlateau  # noqa: E402
-from ._warmup import ConstantLR, LinearLR, SequentialLR  # noqa: E402
+from ._warmup import ConstantLR, LinearLR  # noqa: E402
+from ._composite import ChainedScheduler, SequentialLR  # noqa: E402
+from ._cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402

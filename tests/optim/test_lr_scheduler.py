@@ -25,6 +25,16 @@ SCHEDULES = [
     ("ConstantLR", dict(factor=0.25, total_iters=6)),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.9, total_iters=17)),
     ("SequentialLR", dict(milestones=[8])),  # LinearLR warm-up, then CosineAnnealingLR (see _make)
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 3 else 1.05)),
+    ("PolynomialLR", dict(total_iters=30, power=2.0)),
+    ("ChainedScheduler", {}),  # ConstantLR and ExponentialLR at once (see _make)
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=7)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=[0.1], step_size_up=5, mode="triangular2", base_momentum=0.7)),
+    ("CyclicLR", dict(base_lr=0.02, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.95,
+                      cycle_momentum=False)),
+    ("CyclicLR", dict(base_lr=0.02, max_lr=0.1, step_size_up=6, scale_fn=lambda x: 1 / (1 + x), scale_mode="iterations")),
+    ("CosineAnnealingWarmRestarts", dict(T_0=6, eta_min=0.001)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2)),
 ]
 SIDS = [f"{n}{i}" for i, (n, _) in enumerate(SCHEDULES)]
 
@@ -34,6 +44,8 @@ def _make(T, name, opt, kw):
     if name == "SequentialLR":
         phases = [lrs.LinearLR(opt, start_factor=0.2, total_iters=8), lrs.CosineAnnealingLR(opt, T_max=30)]
         return lrs.SequentialLR(opt, phases, **kw)
+    if name == "ChainedScheduler":
+        return lrs.ChainedScheduler([lrs.ConstantLR(opt, factor=0.5, total_iters=4), lrs.ExponentialLR(opt, 0.9)])
     return getattr(lrs, name)(opt, **kw)
 
 
@@ -75,7 +87,8 @@ def test_training_with_a_schedule_matches_pytorch(name, kw):
     def adam(T, ps):
         return T.optim.Adam(ps, lr=0.01)
 
-    for make_opt in (sgd, adam) if name == "OneCycleLR" else (sgd,):  # OneCycle cycles Adam's beta1 too
+    cycles_beta1 = name in ("OneCycleLR", "CyclicLR")  # these cycle Adam's beta1 too
+    for make_opt in (sgd, adam) if cycles_beta1 else (sgd,):
         (l_ref, p_ref, _), (l_got, p_got, _) = (train(T, make_opt, make_sched=_sched_maker(name, kw))
                                                 for T in (torch, facade))
         np.testing.assert_allclose(l_got, l_ref, rtol=1e-5)
@@ -264,3 +277,87 @@ def test_warmup_errors():
         fls.SequentialLR(opt, [fls.ConstantLR(_opt())], [])
     with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau` scheduler"):
         fls.SequentialLR(opt, [fls.ConstantLR(opt), fls.ReduceLROnPlateau(opt)], [2])
+
+
+def _sgd_for(T, lr=0.1, **kw):
+    return T.optim.SGD([T.zeros(2, requires_grad=True)], lr=lr, **kw)
+
+
+def _same_error(build):
+    """build(T) raises the same exception type and message in torch and facade."""
+    torch = pytest.importorskip("torch")
+    errors = []
+    for T in (torch, facade):
+        with pytest.raises(Exception) as e:
+            build(T)
+        errors.append((type(e.value), str(e.value).replace("torch.optim", "facade.optim")))
+    assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda T: T.optim.lr_scheduler.MultiplicativeLR(_sgd_for(T), lr_lambda=0.5),
+    lambda T: T.optim.lr_scheduler.LambdaLR(_sgd_for(T), lr_lambda=[3]),
+    lambda T: T.optim.lr_scheduler.ChainedScheduler([]),
+    lambda T: T.optim.lr_scheduler.ChainedScheduler([T.optim.lr_scheduler.ExponentialLR(_sgd_for(T), 0.5),
+                                                     T.optim.lr_scheduler.ExponentialLR(_sgd_for(T), 0.5)]),
+    lambda T: T.optim.lr_scheduler.ChainedScheduler([T.optim.lr_scheduler.ReduceLROnPlateau(_sgd_for(T))]),
+    lambda T: T.optim.lr_scheduler.CyclicLR(_sgd_for(T), 0.01, 0.1, mode="square"),
+    lambda T: T.optim.lr_scheduler.CyclicLR(T.optim.Adagrad([T.zeros(1, requires_grad=True)]), 0.01, 0.1),
+    lambda T: T.optim.lr_scheduler.CyclicLR(_sgd_for(T, momentum=0.9), [0.01, 0.02], 0.1),
+    lambda T: T.optim.lr_scheduler.CyclicLR(3, 0.01, 0.1),
+    lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd_for(T), T_0=0),
+    lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd_for(T), T_0=2.0),
+    lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd_for(T), T_0=2, T_mult=0),
+    lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd_for(T), T_0=2, eta_min="0"),
+    lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd_for(T), T_0=2).step(-1),
+])
+def test_more_schedule_errors_match_pytorch(build):
+    _same_error(build)
+
+
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+def test_warm_restarts_with_explicit_and_fractional_epochs_equal_pytorch(T_mult):  # noqa: N803
+    torch = pytest.importorskip("torch")
+    epochs = [0.5, 1, 2.25, 3, 7, 4.5, 13, 13.5, 30, 2, 0, 41.75]
+
+    def run(T):
+        opt = _sgd_for(T)
+        sched = T.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=T_mult, eta_min=0.01)
+        out = []
+        for e in epochs:
+            opt.step()
+            sched.step(e)
+            out.append((sched.get_last_lr()[0], sched.T_cur, sched.T_i, sched.last_epoch))
+            sched.step()  # and one implicit epoch on from there
+            out.append((sched.get_last_lr()[0], sched.T_cur, sched.T_i, sched.last_epoch))
+        return out
+
+    assert run(facade) == run(torch)
+
+
+def test_cyclic_triangular_closed_form():
+    """The triangular policy by hand: up from base_lr to max_lr in step_size_up epochs, down in
+    step_size_down, momentum mirrored between max_momentum and base_momentum."""
+    opt = _opt(momentum=0.9)
+    sched = fls.CyclicLR(opt, base_lr=0.0, max_lr=1.0, step_size_up=2, step_size_down=4, base_momentum=0.5,
+                         max_momentum=0.9)
+    lrs, moms = [sched.get_last_lr()[0]], [opt.param_groups[0]["momentum"]]
+    for _ in range(7):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+        moms.append(opt.param_groups[0]["momentum"])
+    assert lrs == pytest.approx([0.0, 0.5, 1.0, 0.75, 0.5, 0.25, 0.0, 0.5])
+    assert moms == pytest.approx([0.9 - 0.4 * lr for lr in lrs])
+
+
+def test_chained_scheduler_multiplies_the_factors_and_saves_its_members():
+    opt = _opt(lr=1.0)
+    parts = [fls.ExponentialLR(opt, 0.5), fls.MultiplicativeLR(opt, lambda e: 0.1)]
+    chain = fls.ChainedScheduler(parts, optimizer=opt)
+    for _ in range(3):
+        opt.step()
+        chain.step()
+    assert chain.get_last_lr() == pytest.approx([0.05 ** 3])
+    sd = chain.state_dict()
+    assert [s["last_epoch"] for s in sd["_schedulers"]] == [3, 3] and "optimizer" not in sd
