@@ -9,7 +9,7 @@ operations on it are plain Tensors (ops always build `Tensor`s).
 from .._tape import Storage
 from .._tensor import Tensor
 
-__all__ = ["Buffer", "Parameter", "empty_param", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "empty_param", "is_lazy"]
 
 
 def _alias(cls, data, requires_grad):
@@ -78,12 +78,11 @@ class Buffer(Tensor, metaclass=_BufferMeta):
         return t
 
 
-def is_lazy(param):
-    return False
-
-
 def empty_param(shape, device=None, dtype=None, requires_grad=True):
     """An uninitialised Parameter (layers fill theirs in reset_parameters)."""
     from .. import _creation
 
     return Parameter(_creation.empty(*shape, device=device, dtype=dtype), requires_grad)
+
+
+from ._uninitialized import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin, is_lazy  # noqa: E402,F401

@@ -6,7 +6,7 @@ import itertools
 
 from ... import _grad_mode
 from ..._tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -35,14 +35,15 @@ def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         destination = collections.OrderedDict()
         destination._metadata = collections.OrderedDict()
     meta = getattr(destination, "_metadata", None)
+    local_metadata = {"version": self._version}  # state_dict hooks may add to it (spectral_norm does)
     if meta is not None:
-        meta[prefix[:-1]] = {"version": self._version}
+        meta[prefix[:-1]] = local_metadata
     self._save_to_state_dict(destination, prefix, keep_vars)
     for name, m in self._modules.items():
         if m is not None:
             m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
     for hook in self._state_dict_hooks.values():
-        res = hook(self, destination, prefix, {"version": self._version})
+        res = hook(self, destination, prefix, local_metadata)
         if res is not None:
             destination = res
     return destination
@@ -50,6 +51,8 @@ def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
 def _load_from_state_dict(
     self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs, assign=False
 ):
+    for hook in self.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+        hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
     persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
     local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
     for name, param in local.items():
@@ -65,9 +68,10 @@ def _load_from_state_dict(
                 f"checkpoint but received {type(value)}"
             )
             continue
-        if param.ndim == 0 and value.ndim == 1 and value.numel() == 1:
+        lazy = is_lazy(param) or is_lazy(value)  # placeholders have no shape to compare
+        if not lazy and param.ndim == 0 and value.ndim == 1 and value.numel() == 1:
             value = value[0]  # checkpoints from before 0-d tensors stored 1-element vectors
-        if tuple(value.shape) != tuple(param.shape):
+        if not lazy and tuple(value.shape) != tuple(param.shape):
             error_msgs.append(
                 f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
                 f"the shape in current model is {param.shape}."

@@ -6,6 +6,7 @@ dtype conversion, hooks, repr) is built on those three ordered dicts.
 """
 
 import collections
+import functools
 import itertools
 
 from ... import _grad_mode
@@ -89,6 +90,7 @@ class Module:
         setter(self, "_forward_hooks_always_called", {})
         setter(self, "_state_dict_hooks", collections.OrderedDict())
         setter(self, "_load_state_dict_post_hooks", collections.OrderedDict())
+        setter(self, "_load_state_dict_pre_hooks", collections.OrderedDict())
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -168,6 +170,16 @@ class Module:
 
     def register_load_state_dict_post_hook(self, hook):
         return self._add_hook(self._load_state_dict_post_hooks, hook, False, [])
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing, unexpected, errors), run first in
+        _load_from_state_dict (with_module: the module is passed first)."""
+        if with_module:
+            hook = functools.partial(hook, self)
+        return self._add_hook(self._load_state_dict_pre_hooks, hook, False, [])
+
+    def register_load_state_dict_pre_hook(self, hook):
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     # ---- registration ------------------------------------------------------------------
     def register_buffer(self, name, tensor, persistent=True):

@@ -6,3 +6,4 @@ from . import rnn  # noqa: F401
 from . import parametrize  # noqa: F401
 from . import parametrizations  # noqa: F401
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401

@@ -1,9 +1,9 @@
-"""torch.nn.utils.parametrizations: ready-made parametrizations (so far `weight_norm`).
-
-`spectral_norm` and `orthogonal` are not implemented yet and raise NotImplementedError.
+"""torch.nn.utils.parametrizations: ready-made parametrizations: weight_norm and spectral_norm
+(in `_spectral_parametrization.py`). `orthogonal` is not implemented yet and raises NotImplementedError.
 """
 from ..modules.module import Module
 from . import parametrize
+from ._spectral_parametrization import _SpectralNorm, spectral_norm  # noqa: F401
 
 __all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
@@ -40,9 +40,6 @@ def weight_norm(module, name="weight", dim=0):
     return module
 
 
-def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
-    raise NotImplementedError("facade: torch.nn.utils.parametrizations.spectral_norm is not implemented yet")
-
-
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
     raise NotImplementedError("facade: torch.nn.utils.parametrizations.orthogonal is not implemented yet")
+
