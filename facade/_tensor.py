@@ -263,6 +263,12 @@ class Tensor:
     def is_cpu(self):
         return self.device.type == "cpu"
 
+    @property
+    def layout(self):
+        from ._layout import strided
+
+        return strided
+
     def get_device(self):
         d = self.device
         return -1 if d.type == "cpu" else d.index
@@ -586,3 +592,9 @@ def _warn_scalar_once():
 from . import _dispatch as _d  # noqa: E402
 
 _d.Tensor = Tensor
+
+
+from ._layout import DENSE_FLAGS as _DENSE_FLAGS  # noqa: E402
+
+for _flag in _DENSE_FLAGS:
+    setattr(Tensor, _flag, False)
