@@ -147,12 +147,20 @@ def _unary_family(name, fn, grad_fn, saves, to_float):
 for _n, _spec in _UNARY.items():
     _unary_family(_n, *_spec)
 
-_ROUND = defop("round", lambda x, decimals, dt: _round(cast(x, dt), decimals), saves=False,
-               grad_fn=lambda node: "RoundBackward0" if node.statics[0] == 0 else "RoundBackward1")
+# statics (decimals, dtype, whether decimals= was given): PyTorch's round.decimals overload (RoundBackward1)
+# is chosen by an explicit decimals argument, even decimals=0
+_ROUND = defop("round", lambda x, decimals, dt, explicit=False: _round(cast(x, dt), decimals), saves=False,
+               grad_fn=lambda node: "RoundBackward1" if node.statics[0] != 0 or node.statics[2:3] == (True,)
+               else "RoundBackward0")
 
 
 @export("round", inplace_names=("round_",))
-def round(input, decimals=0):  # noqa: A001 - PyTorch's name
+def round(input, decimals=None):  # noqa: A001 - PyTorch's name
     if input.dtype.category < 2:
+        if decimals is not None or input.dtype.name == "bool":
+            kernel = "round_vml_cpu" if decimals in (None, 0) else "round_cpu"
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(input.dtype)}\'')
         return input.clone()
-    return record(_ROUND, (input,), (int(decimals), input.dtype.np))
+    if decimals is None:
+        return record(_ROUND, (input,), (0, input.dtype.np))
+    return record(_ROUND, (input,), (int(decimals), input.dtype.np, True))
