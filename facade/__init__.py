@@ -38,6 +38,7 @@ from ._device import device  # noqa: E402
 from ._device import cuda as _cuda_cls  # noqa: E402
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from ._tensor import Size, Tensor  # noqa: E402
+from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged  # noqa: E402,F401
 from . import _api  # noqa: E402
 from ._api import FUNCTIONS as _FUNCTIONS  # noqa: E402
 from . import _creation  # noqa: E402
@@ -117,11 +118,15 @@ _FROM_FUNCTIONAL = frozenset((
     "relu_", "rms_norm", "group_norm", "pixel_shuffle", "pixel_unshuffle",
 ))
 
+_NN_ALIASES = frozenset(("hinge_embedding_loss", "margin_ranking_loss", "cosine_embedding_loss",
+                          "triplet_margin_loss", "poisson_nll_loss", "rrelu", "rrelu_", "group_norm"))
+
 
 def __getattr__(name):
     import importlib
 
-    if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg", "distributions", "amp", "backends"):
+    if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg", "distributions", "amp", "backends",
+                "special"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "cpu":  # torch.cpu (for the deprecated torch.cpu.amp)
         return importlib.import_module(f"{__name__}.amp._namespaces").cpu
@@ -129,6 +134,8 @@ def __getattr__(name):
                 "get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "is_autocast_cpu_enabled",
                 "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache"):
         return getattr(importlib.import_module(f"{__name__}.amp"), name)
+    if name in _NN_ALIASES:  # torch-level signatures (integer reductions, cudnn_enabled)
+        return getattr(importlib.import_module(f"{__name__}.nn._torch_aliases"), name)
     if name in _FROM_FUNCTIONAL:
         return getattr(importlib.import_module(f"{__name__}.nn.functional"), name)
     if name in ("save", "load"):

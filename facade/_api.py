@@ -5,6 +5,10 @@ API to `Tensor`: methods, in-place variants, Python operators (including the ref
 augmented ones) and indexing.
 """
 from ._ops import complex_ops, compare, convert, indexing, linalg, nn_ops, optim_ops, pointwise, reduce, shape, sorting, unary  # noqa: F401 - declarations
+from ._ops import optim_more_ops  # noqa: F401 - declarations (the Adamax ... ASGD updates)
+from ._ops import view_scatter_ops  # noqa: E402,F401 - *_scatter, *_copy, unfold, put, fill_diagonal_
+from ._ops import margin_ops  # noqa: F401 - declarations (torch.hardshrink, Tensor.hardshrink)
+from ._ops import special_ops  # noqa: F401 - declarations (torch.igamma, torch.mvlgamma, torch.special natives)
 from ._ops.frontend import FUNCTIONS, METHODS
 from ._ops.table import OPS
 

@@ -579,3 +579,5 @@ from . import _activation_specs, _attention_specs, _conv_specs, _core_cases_spec
 from . import _linalg_specs, _loss_specs, _pointwise_random_specs, _reduction_specs, _rnn_specs  # noqa: E402,F401
 from . import _complex_specs, _ctc_specs, _embedding_bag_specs, _grid_sample_specs, _pixel_shuffle_specs  # noqa: E402,F401
 from . import _resize_specs, _shape_index_specs  # noqa: E402,F401
+from . import _special_specs  # noqa: E402,F401
+from . import _margin_specs  # noqa: E402,F401

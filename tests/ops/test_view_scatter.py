@@ -192,3 +192,12 @@ def test_fill_diagonal_errors():
     raises_same(lambda T, x: x[0].fill_diagonal_(1), A)
     raises_same(lambda T, x: T.zeros(2, 3, 3).fill_diagonal_(1), A)
     raises_same(lambda T, x: x.requires_grad_().fill_diagonal_(1), A)
+
+
+def test_round_grad_fn_follows_an_explicit_decimals():
+    torch = pytest.importorskip("torch")
+    for T in (torch, facade):
+        x = T.tensor([0.25, 1.5], requires_grad=True) * 1
+        assert type(T.round(x).grad_fn).__name__ == "RoundBackward0"
+        assert type(T.round(x, decimals=0).grad_fn).__name__ == "RoundBackward1"
+        assert type(x.round(decimals=1).grad_fn).__name__ == "RoundBackward1"

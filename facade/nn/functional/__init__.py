@@ -30,3 +30,11 @@ from .unpool import *  # noqa: F401,F403
 from .unpool import __all__ as _unpool
 
 __all__ = _act + _attention + _conv + _ctc + _embedding_bag + _grid_sample + _interpolate + _layers + _loss + _norm + _pixel_shuffle + _pooling + _pooling3d + _unpool
+from .margin_loss import *  # noqa: F401,F403,E402
+from .margin_loss import __all__ as _margin_loss  # noqa: E402
+from .likelihood_loss import *  # noqa: F401,F403,E402
+from .likelihood_loss import __all__ as _likelihood_loss  # noqa: E402
+from .shrink import *  # noqa: F401,F403,E402
+from .shrink import __all__ as _shrink  # noqa: E402
+
+__all__ = __all__ + _margin_loss + _likelihood_loss + _shrink

@@ -19,3 +19,4 @@ from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
+from .margin_loss import *  # noqa: F401,F403,E402
