@@ -115,11 +115,13 @@ _FROM_FUNCTIONAL = frozenset((
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
     "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear",
     "cosine_similarity", "pairwise_distance", "prelu", "selu", "selu_", "celu", "celu_", "threshold", "threshold_",
-    "relu_", "rms_norm", "group_norm", "pixel_shuffle", "pixel_unshuffle",
+    "relu_", "rms_norm", "group_norm", "pixel_shuffle", "pixel_unshuffle", "pdist", "channel_shuffle",
+    "native_channel_shuffle",
 ))
 
 _NN_ALIASES = frozenset(("hinge_embedding_loss", "margin_ranking_loss", "cosine_embedding_loss",
-                          "triplet_margin_loss", "poisson_nll_loss", "rrelu", "rrelu_", "group_norm"))
+                          "triplet_margin_loss", "poisson_nll_loss", "rrelu", "rrelu_", "group_norm", "instance_norm",
+                          "alpha_dropout", "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_"))
 
 
 def __getattr__(name):

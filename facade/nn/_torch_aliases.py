@@ -5,6 +5,8 @@ and do none of nn.functional's Python-side checks; torch.group_norm takes cudnn_
 from .functional import likelihood_loss as _lik
 from .functional import margin_loss as _margin
 from .functional import normalization as _norm
+from .functional import fold_pool as _fold_pool
+from .functional.instance_norm import instance_norm_core as _instance_norm_core
 from .functional import shrink as _shrink
 
 __all__ = ["hinge_embedding_loss", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
@@ -50,3 +52,28 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
     return _norm.group_norm(input, num_groups, weight, bias, eps)  # cudnn_enabled only picks a CUDA kernel
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
+    """torch.instance_norm: no spatial-size check of its own (nn.functional's is in front of it)."""
+    return _instance_norm_core(input, weight, bias, running_mean, running_var, use_input_stats,
+                                momentum, eps)
+
+
+def alpha_dropout(input, p, train):
+    return _fold_pool.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input, p, train):
+    return _fold_pool.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input, p, train):
+    return _fold_pool.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input, p, train):
+    return _fold_pool.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+__all__ += ["instance_norm", "alpha_dropout", "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_"]

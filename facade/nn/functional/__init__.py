@@ -36,5 +36,9 @@ from .likelihood_loss import *  # noqa: F401,F403,E402
 from .likelihood_loss import __all__ as _likelihood_loss  # noqa: E402
 from .shrink import *  # noqa: F401,F403,E402
 from .shrink import __all__ as _shrink  # noqa: E402
+from .instance_norm import *  # noqa: F401,F403,E402
+from .instance_norm import __all__ as _instance_norm  # noqa: E402
+from .fold_pool import *  # noqa: F401,F403,E402
+from .fold_pool import __all__ as _fold_pool  # noqa: E402
 
-__all__ = __all__ + _margin_loss + _likelihood_loss + _shrink
+__all__ = __all__ + _margin_loss + _likelihood_loss + _shrink + _instance_norm + _fold_pool
