@@ -561,6 +561,7 @@ spec("fill_", lambda T, x, value: T.full_like(x, value), with_scalar(name="value
 spec("copy_", lambda T, x, src: src.expand_as(x).to(x.dtype), binary(into_first=True),
      lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype), dtypes=NUM, differentiable=False, inplace="copy_")
 spec("fill_.graph", lambda T, x: (x * 1).fill_(1.5), unary(), lambda x: np.full_like(x, 1.5))
+spec("fill_.tensor", lambda T, x: (x * 1).fill_(x.sum() * 0.5), unary(), lambda x: np.full_like(x, x.sum() * 0.5))
 spec("clamp_.graph", lambda T, x: (x * 1).clamp_(-1.0, 1.0), unary(X_OFF), lambda x: np.clip(x, -1, 1))
 spec("sin_.graph", lambda T, x: (x * 1).sin_(), unary(), np.sin)
 spec("setitem.graph", lambda T, x, index: _setitem(x * 1, index), shaped(_index), None)
