@@ -181,6 +181,8 @@ def view_as_real_copy(input):
 
 @export("view_as_complex_copy", method=False)
 def view_as_complex_copy(input):
+    if input.requires_grad and _GRAD[0]:  # as PyTorch 2.13: its copy has no complex-output derivative
+        raise RuntimeError("view_as_complex_copy does not support automatic differentiation for outputs with complex dtype.")
     return _copy_of(FUNCTIONS["view_as_complex"](input), _COPIES)
 
 
