@@ -582,4 +582,4 @@ from . import _complex_specs, _ctc_specs, _embedding_bag_specs, _grid_sample_spe
 from . import _resize_specs, _shape_index_specs  # noqa: E402,F401
 from . import _special_specs  # noqa: E402,F401
 from . import _margin_specs  # noqa: E402,F401
-from . import _view_scatter_specs  # noqa: E402,F401
+from . import _fold_specs, _view_scatter_specs  # noqa: E402,F401

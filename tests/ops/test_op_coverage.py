@@ -44,10 +44,6 @@ EXEMPT.update({name: _OPTIM for name in (
 _RRELU = ("random: rrelu's training slopes come from facade's generator; tests/nn/test_more_losses.py checks them "
           "(uniform in [lower, upper], the gradient is each entry's slope, 1 for x > 0, RreluWithNoiseBackward0/1)")
 EXEMPT.update({"rrelu_train": _RRELU, "rrelu_train_": _RRELU})
-_MORE_LAYERS = "tests/nn/test_more_layers.py against PyTorch (values, grad_fn, float64 gradients, errors); no OpSpec yet"
-EXEMPT.update({name: _MORE_LAYERS for name in ("im2col", "col2im", "channel_shuffle", "native_channel_shuffle", "pdist")})
-EXEMPT["cross_map_lrn2d"] = ("tests/nn/test_more_layers.py: forward against PyTorch, gradient by gradcheck (torch 2.13's "
-                             "CrossMapLRN2d backward fails gradcheck)")
 
 
 def _ops_in(result, seen):
