@@ -50,10 +50,10 @@ def _channel_shuffle(x, groups):
     return jnp.swapaxes(x.reshape((n, groups, c // groups) + rest), 1, 2).reshape(x.shape)
 
 
-def _safe_root(s, p):
-    """s ** (1 / p) with a zero gradient where s is zero (PyTorch's pdist gives 0 for equal rows)."""
+def _pow_zero_at_zero(s, e):
+    """s ** e (s >= 0) that is 0, with a zero gradient, where s is 0 (PyTorch's pdist gives 0 for equal rows)."""
     zero = s == 0
-    return jnp.where(zero, 0.0, jnp.where(zero, 1.0, s) ** (1.0 / p))
+    return jnp.where(zero, 0.0, jnp.where(zero, 1.0, s) ** e)
 
 
 def _pdist(x, p):
@@ -68,9 +68,7 @@ def _pdist(x, p):
         return m + jnp.sum(jnp.where(ties, diff - lax.stop_gradient(diff), 0.0), axis=-1)
     if p == 1:
         return jnp.sum(diff, axis=-1)
-    small = diff == 0
-    powered = jnp.where(small, 0.0, jnp.where(small, 1.0, diff) ** p)
-    return _safe_root(jnp.sum(powered, axis=-1), p)
+    return _pow_zero_at_zero(jnp.sum(_pow_zero_at_zero(diff, p), axis=-1), 1.0 / p)
 
 
 def _lrn_window(channels, size):
@@ -100,8 +98,7 @@ COL2IM = _op("col2im", _col2im, 1, saves=False, grad_fn="Col2ImBackward0")
 CHANNEL_SHUFFLE = _op("channel_shuffle", _channel_shuffle, 1, saves=False, grad_fn="ChannelShuffleBackward0")
 PDIST = _op("pdist", _pdist, 1, saves=True, grad_fn="PdistBackward0")
 CROSS_MAP_LRN = _op("cross_map_lrn2d", _cross_map_lrn, 1, saves=True, grad_fn="CrossMapLRN2dBackward")
-
-__all__ = ["IM2COL", "COL2IM", "CHANNEL_SHUFFLE", "PDIST", "CROSS_MAP_LRN"]
 # torch.native_channel_shuffle has no derivative formula: its grad_fn is autograd's NotImplemented node
 NATIVE_CHANNEL_SHUFFLE = _op("native_channel_shuffle", _channel_shuffle, 1, saves=False, grad_fn="NotImplemented")
-__all__.append("NATIVE_CHANNEL_SHUFFLE")
+
+__all__ = ["IM2COL", "COL2IM", "CHANNEL_SHUFFLE", "PDIST", "CROSS_MAP_LRN", "NATIVE_CHANNEL_SHUFFLE"]

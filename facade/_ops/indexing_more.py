@@ -203,12 +203,13 @@ def _scatter_reduce(x, idx, src, d, reduce, include_self, dt):
     else:
         fill = _extreme_fill(dt, reduce == "amax")
         red = jnp.max if reduce == "amax" else jnp.min
-        out = red(jnp.where(member, vals, fill), axis=-1)
+        masked = jnp.where(member, vals, fill)
+        out = red(masked, axis=-1)
         if not include_self:
             # PyTorch splits the gradient among the tied sources and self even when self is not included
             # (self's share is then dropped): self joins the ties, as a constant, only where it equals the result
             tie = jnp.where(hit & (xr == lax.stop_gradient(out)), lax.stop_gradient(xr), fill)
-            out = red(jnp.concatenate([jnp.where(member, vals, fill), tie[..., None]], axis=-1), axis=-1)
+            out = red(jnp.concatenate([masked, tie[..., None]], axis=-1), axis=-1)
     out = jnp.where(hit, out, xr)
     return x.at[region].set(jnp.moveaxis(out, -1, d))
 

@@ -8,7 +8,7 @@ sliding_window_view, or the flat positions of torch's as_strided(size, stride, s
 import numpy as np
 from hypothesis import strategies as st
 
-from ._case_builders import REAL, array, shape_of
+from ._case_builders import REAL, array, binary, shape_of, unary
 from ._op_specs import ALL, NUM, spec
 from .strategies import dims
 
@@ -288,13 +288,7 @@ def _expand_ref(x, size):
 
 
 spec("expand_copy", lambda T, x, size: T.expand_copy(x, size), _expand_args, _expand_ref, dtypes=ALL)
-
-
-def _one(draw, dtype, limits, smooth):
-    return (_x(draw, dtype, limits, smooth, min_dims=0),), {}
-
-
-spec("alias_copy", lambda T, x: T.alias_copy(x), _one, lambda x: x.copy(), dtypes=ALL)
+spec("alias_copy", lambda T, x: T.alias_copy(x), unary(), lambda x: x.copy(), dtypes=ALL)
 
 
 # ---- splits --------------------------------------------------------------------------------------
@@ -387,12 +381,7 @@ spec("put", lambda T, x, index, source, accumulate: T.put(x, index, source, accu
 
 
 # ---- complex views' copies: built from real tensors, read back as real numbers (as _complex_specs.py) ----
-def _same_shape_pair(draw, dtype, limits, smooth):
-    shape = shape_of(draw, limits, min_dims=0)
-    return (array(draw, dtype, shape, REAL, smooth), array(draw, dtype, shape, REAL, smooth)), {}
-
-
-spec("view_as_real_copy", lambda T, a, b: T.view_as_real_copy(T.complex(a, b) * 2j), _same_shape_pair,
+spec("view_as_real_copy", lambda T, a, b: T.view_as_real_copy(T.complex(a, b) * 2j), binary(same_shape=True),
      lambda a, b: np.stack([-2 * b, 2 * a], axis=-1))
-spec("view_as_complex_copy", lambda T, a, b: (T.view_as_complex_copy(T.stack([a, b], -1)) * 2j).real, _same_shape_pair,
+spec("view_as_complex_copy", lambda T, a, b: (T.view_as_complex_copy(T.stack([a, b], -1)) * 2j).real, binary(same_shape=True),
      lambda a, b: -2 * b, differentiable=False)  # PyTorch raises for an input that requires grad (as facade)

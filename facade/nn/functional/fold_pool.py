@@ -8,6 +8,7 @@ from ... import _creation
 from ..._dispatch import record
 from ..._ops import fold_ops as ops
 from ..._ops.frontend import type_name
+from ._common import float_dtype
 from .activation import relu
 from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pooling3d import avg_pool3d, max_pool3d
@@ -33,11 +34,6 @@ def _blocks(size, k, d, p, s):
     return tuple(int((n + 2 * pp - dd * (kk - 1) - 1) / ss) + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s))
 
 
-def _float_kernel(input, kernel):
-    if input.dtype.category < 2:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
-
-
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     k, d, p, s = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
     _positive(k, s, d, p)
@@ -52,7 +48,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={k}, dilation={d}, "
                            f"padding={p}, calculated shape of the array of sliding blocks as {out}, but its components "
                            "must be at least one.")
-    _float_kernel(input, "im2col_out_cpu")
+    float_dtype(input, "im2col_out_cpu")
     return record(ops.IM2COL, (input,), (k, d, p, s, out))
 
 
@@ -72,7 +68,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"size of input's dimension {batch + 1} to match the calculated number of sliding blocks "
                            f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
                            f"input.size({batch + 1})={input.shape[batch + 1]}.")
-    _float_kernel(input, "col2im_out_cpu")
+    float_dtype(input, "col2im_out_cpu")
     return record(ops.COL2IM, (input,), (size, k, d, p, s, blocks))
 
 
