@@ -33,6 +33,9 @@ _compiled = collections.OrderedDict()  # key -> jitted replay
 _seen = {}  # key -> True once run eagerly
 _limits = {"cache": 1024, "seen": 16384}
 MAX_PENDING_DEPTH = 400  # a longer chain of pending nodes is computed at once
+# nonzero while facade.jit traces a step: a replay then only stages its ops into the trace (it
+# is neither an op-by-op run nor a compile of its own, and is not a sight of its structure)
+IN_TRACE = [0]
 
 
 def stats():
@@ -171,8 +174,24 @@ def _split_scalars(scalars):
     return floats, ints
 
 
-def evaluate(nodes):
-    """Compute the values of `nodes` (and of every live tensor's pending value they depend on)."""
+def replay(nodes):
+    """The values of the pending `nodes`, computed as one pure function of the values they
+    depend on, with nothing stored on the tape. facade.jit's first call uses it inside its
+    trace for tensors that were pending before the call: their values become part of the
+    compiled program, and the nodes stay as they were. Inputs held as numpy arrays are moved to
+    the device once, outside the trace, so that they are inputs of the program, not constants
+    compiled into it."""
+    slot, order, inputs, scalars, _, _ = _schedule(nodes)
+    with jax.ensure_compile_time_eval():
+        in_vals = as_jax(inputs)
+    prog = _Program(slot, order, inputs, scalars, tuple(slot[id(n)] for n in nodes))
+    return prog.run(in_vals, *_split_scalars(scalars))
+
+
+def evaluate(nodes, compile=False):
+    """Compute the values of `nodes` (and of every live tensor's pending value they depend on).
+    compile=True: as one compiled program even at a structure's first sight (for a graph known to
+    be worth it, such as many pending ops needed at once)."""
     roots = [n for n in nodes if n.value is None]
     if not roots:
         return
@@ -186,11 +205,13 @@ def evaluate(nodes):
     in_vals = as_jax(inputs)
     floats, ints = _split_scalars(scalars)
     fn = _compiled.get(key)
-    if fn is not None:
+    if IN_TRACE[0]:
+        results = _Program(slot, order, inputs, scalars, outs).run(in_vals, floats, ints)
+    elif fn is not None:
         _compiled.move_to_end(key)
         _STATS["cache_hits"] += 1
         results = fn(in_vals, np.asarray(floats, np.float64), np.asarray(ints, np.int64))
-    elif key in _seen:
+    elif compile or key in _seen:
         prog = _Program(slot, order, inputs, scalars, outs)
         fn = jax.jit(prog.run)
         _STATS["compiles"] += 1

@@ -15,7 +15,6 @@ from jax.extend.core import jaxpr_as_fun
 
 from .. import _dtype
 from .._dispatch import wrap
-from .._grad_mode import STATE as _GRAD
 from .._ops.table import GETITEM, defop
 from .._tape import Node
 
@@ -30,6 +29,13 @@ class Program:
     def __init__(self, closed_jaxpr, out_lo, out_hi):
         self.fn = jaxpr_as_fun(closed_jaxpr)
         self.out_lo, self.out_hi = out_lo, out_hi
+
+    @classmethod
+    def of(cls, fn, out_lo, out_hi):
+        """A Program replaying `fn` (flat inputs to flat outputs) instead of a jaxpr."""
+        prog = cls.__new__(cls)
+        prog.fn, prog.out_lo, prog.out_hi = fn, out_lo, out_hi
+        return prog
 
 
 def donating(stage, positions, inputs):
@@ -70,7 +76,7 @@ class _KeyDtype:
 _KEY = _KeyDtype()
 
 
-def _constant(value, dtype):
+def constant(value, dtype):
     n = Node(None, (), (), value, tuple(value.shape), dtype)
     n.device = next(iter(value.devices())) if hasattr(value, "devices") else None
     return n
@@ -93,7 +99,7 @@ def attach(prog, history, out_vals, out_meta, out_rg):
         nodes, versions, key, live = history
         # the RNG key goes in as JAX's typed key array (no facade dtype: the node only carries it,
         # nothing reads it as a tensor); the live numbers as float64
-        args = tuple(nodes) + (_constant(key, _KEY), _constant(live, _dtype.float64))
+        args = tuple(nodes) + (constant(key, _KEY), constant(live, _dtype.float64))
         node = Node(COMPILED, args, (prog,), None, None, None, True)
         for a in args:
             a.uses += 1
@@ -107,9 +113,3 @@ def attach(prog, history, out_vals, out_meta, out_rg):
         node.uses += 1
         outs.append(wrap(part))
     return outs
-
-
-def wanted(entry):
-    """True when this call's outputs get a history: grad mode is on and the traced step
-    returned a tensor that requires grad."""
-    return _GRAD[0] and any(entry.out_requires_grad)

@@ -2,11 +2,12 @@
 
 How a call works:
 
-1. **Discovery.** The first call runs eagerly (exactly as without jit) while every tensor it
-   reads or writes is recorded (the `_tape.TRACKING` hook). The tensors that existed before
-   the call, plus those it created that are still alive afterwards (optimizer state, say),
-   are the step's *state*.
-2. **Trace.** The next call traces `fn` under `jax.jit`: each state tensor's storage is
+1. **Discovery.** The first call is traced and compiled with only the tensor arguments and
+   facade's RNG key as inputs, while every tensor it reads or writes is recorded (the
+   `_tape.TRACKING` hook); see `discovery.py`. The tensors that existed before the call,
+   plus those it created that are still alive afterwards (optimizer state, say), are the
+   step's *state*.
+2. **Trace.** The next call traces `fn` again under `jax.jit`: each state tensor's storage is
    pointed at a tracer input, as are the tensor arguments and facade's RNG key; `fn` runs
    unchanged (facade's tape records and evaluates on tracers); the outputs are `fn`'s
    result, every state tensor's final value, the final `.grad` of each state tensor, and the
@@ -30,68 +31,13 @@ import warnings
 import jax
 import numpy as np
 
-
 from .. import _dispatch, _engine, _random
-from .._creation import wrap_value
 from .._grad_mode import STATE as _GRAD
-from .._tape import TRACKING, Node
-from ..autograd.engine import BACKWARDS as _BACKWARDS
 from . import differentiable as _diff
 from . import live_numbers as _live
+from .discovery import discover
 from .errors import JitError, is_tracer
-
-
-class _Tracker:
-    """Collects the tensors a step touches (by identity)."""
-
-    def __init__(self):
-        self.seen = {}
-
-    def __call__(self, t):
-        self.seen[id(t)] = t
-
-
-def _storage_tensors(tensors):
-    """One representative tensor per storage (views and detached aliases share a storage):
-    the leaf that requires grad where there is one (its .grad and its LEAF node are the ones
-    that matter), else the first seen."""
-    out, seen = [], {}
-    for t in tensors:
-        st = t._storage
-        k = seen.get(id(st))
-        if k is None:
-            seen[id(st)] = len(out)
-            out.append(t)
-        elif t._rg and not out[k]._rg:
-            out[k] = t
-    return out
-
-
-def _tensor_types():
-    found, todo = set(), [_dispatch.Tensor]
-    while todo:
-        c = todo.pop()
-        if c not in found:
-            found.add(c)
-            todo.extend(c.__subclasses__())
-    return found
-
-
-def _live_tensors(collect=True):
-    """Every Tensor the interpreter holds. collect=False skips the collection first: then tensors
-    that are unreachable but not yet collected are in the list too, which is what a snapshot of
-    ids wants while the collector is paused (their ids stay taken, so no new tensor reuses one)."""
-    if collect:
-        gc.collect()
-    kinds = _tensor_types()
-    # type(), not isinstance(): isinstance reads __class__, which lazy module proxies answer with warnings
-    return [o for o in gc.get_objects() if type(o) in kinds]
-
-
-def _source(value, like):
-    n = Node(None, (), (), value, like.shape, like.dtype)
-    n.device = like.device
-    return n
+from .tensors import Results, Tracker, arg_tensors, live_tensors, run_traced, source, storage_tensors
 
 
 def _arg_signature(args, kwargs):
@@ -122,7 +68,7 @@ class _Entry:
         # what the last call left behind, for the fast guard (see Jitted._unchanged_since)
         self.after_nodes, self.after_vals, self.after_grads = [], [], []
         self.arg_sig, self.live_zero = None, None
-        self.out_tree = None
+        self.results = None  # what the step returns (tensors.Results)
         self.fn = None
         self.touched_outside = []
         self.live = []  # (container, key) read through jit.live, in program-input order
@@ -227,24 +173,9 @@ class Jitted:
 
     # ---- 1. discovery ------------------------------------------------------------------
     def _discover(self, args, kwargs):
-        before = {id(t) for t in _live_tensors()}
-        tracker = _Tracker()
-        recorder = _live.Recorder()
-        TRACKING[0], _live._MODE[0] = tracker, recorder
-        try:
-            result = self.fn(*args, **kwargs)
-        finally:
-            TRACKING[0] = _live._MODE[0] = None
-        self._live = recorder.pairs
-        arg_ids = {id(a) for a in list(args) + list(kwargs.values())}
-        touched = [t for i, t in tracker.seen.items() if i in before and i not in arg_ids]
-        tracker.seen.clear()  # the tracker must not keep the step's intermediates alive for the scan below
-        result_ids = {id(t) for t in jax.tree_util.tree_leaves(result, is_leaf=lambda x: isinstance(x, _dispatch.Tensor))}
-        created = [t for t in _live_tensors() if id(t) not in before and id(t) not in arg_ids and id(t) not in result_ids]
-        self._state = _storage_tensors(touched + created)
-        # an eager step ends with its state computed: the trace then starts from concrete values
-        _engine.evaluate([t._storage.node for t in self._state if t._storage.node.value is None])
-        return result
+        found = discover(self.fn, args, kwargs)
+        self._state, self._live = found.state, found.live
+        return found.result
 
     # ---- 2. trace ----------------------------------------------------------------------
     def _trace(self, args, kwargs):
@@ -256,7 +187,7 @@ class Jitted:
             if not entry.touched_outside and not entry.live_overflow:
                 entry.last_result = result
                 return entry
-            self._state = _storage_tensors(self._state + entry.touched_outside)
+            self._state = storage_tensors(self._state + entry.touched_outside)
             slack *= 4
         raise JitError("facade.jit: the set of tensors the function uses did not settle after 4 traces")
 
@@ -274,52 +205,32 @@ class Jitted:
         return self._call(entry, args, kwargs) if ready else None
 
     def _trace_paused(self, entry, args, kwargs):
-        T = _dispatch.Tensor
         state = entry.state
         state_ids = {id(t._storage) for t in state}
         originals = [t._storage.node for t in state]
         grads_before = [t._grad for t in state]
         versions_before = [t._vc[0] for t in state]
-        arg_pos = [i for i, a in enumerate(args) if isinstance(a, T)]
-        kw_pos = [k for k in sorted(kwargs) if isinstance(kwargs[k], T)]
         _engine.evaluate([n for n in originals if n.value is None])
-        before_ids = {id(t) for t in _live_tensors(collect=False)}  # (a collection here cost ~100 ms)
+        before_ids = {id(t) for t in live_tensors(collect=False)}  # (a collection here cost ~100 ms)
         all_args = list(args) + list(kwargs.values())
 
         def traced(state_vals, arg_vals, key, live_vals):
-            tracker = _Tracker()
+            tracker = Tracker()
             provider = _live.Provider(live_vals)
             for t, v in zip(state, state_vals):
-                t._storage.set(_source(v, t._storage.node))
-            call_args, call_kwargs = list(args), dict(kwargs)
-            for j, i in enumerate(arg_pos):
-                call_args[i] = _as_arg(args[i], arg_vals[j])
-            for j, k in enumerate(kw_pos):
-                call_kwargs[k] = _as_arg(kwargs[k], arg_vals[len(arg_pos) + j])
-            _random._STATE["key"] = key
-            TRACKING[0], _live._MODE[0] = tracker, provider
-            backwards = _BACKWARDS[0]
-            try:
-                out = self.fn(*call_args, **call_kwargs)
-            finally:
-                TRACKING[0] = _live._MODE[0] = None
-            entry.ran_backward = _BACKWARDS[0] != backwards
+                t._storage.set(source(v, t._storage.node))
+            out, entry.ran_backward, _ = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
             entry.live, entry.live_overflow = provider.seen, provider.overflow
             entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
                                      and id(t) in before_ids and not is_tracer(t._storage.node.value)
                                      and not any(t is a for a in all_args)]
-            out_leaves, entry.out_tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, T))
-            entry.out_kinds = [isinstance(o, T) for o in out_leaves]
+            results = entry.results = Results(out)
             final = [t._storage.node for t in state]
             entry.grad_owners = [k for k, t in enumerate(state) if t._grad is not grads_before[k]]
             entry.grad_objects = [state[k]._grad for k in entry.grad_owners]
             grad_nodes = [g._node() for g in entry.grad_objects if g is not None]
-            out_nodes = [o._node() for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
-            _engine.evaluate([n for n in final + grad_nodes + out_nodes if n.value is None])
+            _engine.evaluate([n for n in final + grad_nodes + results.nodes if n.value is None])
             entry.bumps = [(k, t._vc[0] - v) for k, (t, v) in enumerate(zip(state, versions_before)) if t._vc[0] != v]
-            entry.out_meta = [(n.shape, n.dtype) for n in out_nodes]
-            entry.out_static = [None if is_t else o for o, is_t in zip(out_leaves, entry.out_kinds)]
-            entry.out_requires_grad = [o.requires_grad for o, is_t in zip(out_leaves, entry.out_kinds) if is_t]
             # a state tensor the step leaves alone is not an output: its value stays where it is
             # (an output equal to an input would be a copy of it every call)
             entry.changed = [k for k, (n, v) in enumerate(zip(final, state_vals)) if n.value is not v]
@@ -327,7 +238,7 @@ class Jitted:
             # output (None), and the write-back leaves facade's key as it is
             out_key = _random._STATE["key"]
             return ([final[k].value for k in entry.changed], [n.value for n in grad_nodes],
-                    [n.value for n in out_nodes], None if out_key is key else out_key)
+                    results.values(), None if out_key is key else out_key)
 
         def restore():
             for t, n in zip(state, originals):  # leave the program's tensors as they were
@@ -342,17 +253,19 @@ class Jitted:
         key_before = _random._STATE["key"]
         entry.live = list(self._live)
         inputs = self._inputs(entry, args, kwargs)
+        _engine.IN_TRACE[0] += 1
         try:
             stage = jax.jit(traced).trace(*inputs)
         finally:
+            _engine.IN_TRACE[0] -= 1
             restore()
         if entry.touched_outside or entry.live_overflow:
             return False
         n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
-        entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.out_meta))
+        entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.results.meta))
         # outputs with a history read the call's inputs again at backward: then nothing is
         # donated (unless the step ran its own backward, which freed that history)
-        if donate and entry.changed and (entry.ran_backward or not any(entry.out_requires_grad)):
+        if donate and entry.changed and (entry.ran_backward or not any(entry.results.requires_grad)):
             entry.fn = _diff.donating(stage, entry.changed, inputs)  # state leaves come first
             entry.donated, entry.stage = tuple(entry.changed), stage
         else:
@@ -366,7 +279,6 @@ class Jitted:
         """The program's inputs. `nodes`: the state's current nodes, when the fast guard has
         just found them to be the ones the last call left behind (whose values the write-back
         kept in `after_vals`)."""
-        T = _dispatch.Tensor
         if nodes is None:
             nodes = [t._storage.node for t in entry.state]
             pending = [n for n in nodes if n.value is None]
@@ -375,8 +287,7 @@ class Jitted:
             state_vals = _engine.as_jax(nodes)
         else:
             state_vals = list(entry.after_vals)
-        arg_tensors = [a for a in args if isinstance(a, T)] + [kwargs[k] for k in sorted(kwargs) if isinstance(kwargs[k], T)]
-        arg_vals = [a._value() for a in arg_tensors]
+        arg_vals = [a._value() for a in arg_tensors(args, kwargs)]
         key = _random._STATE["key"]
         if key is None:
             _random.manual_seed(_random._STATE["seed"])
@@ -396,7 +307,7 @@ class Jitted:
     def _call(self, entry, args, kwargs, fresh=True):
         inputs = self._inputs(entry, args, kwargs, None if fresh else entry.after_nodes)
         history = None
-        if _diff.wanted(entry):
+        if entry.results.wanted():
             # a step that ran backward itself freed its graph: the outputs' node needs no inputs
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
         fn = entry.fn
@@ -438,11 +349,10 @@ class Jitted:
     def _history(self, entry, args, kwargs, inputs):
         """What the outputs' COMPILED node reads (see differentiable.py), taken before the call
         writes the state: each state and argument tensor's autograd-aware node and version."""
-        T = _dispatch.Tensor
-        arg_tensors = [a for a in args if isinstance(a, T)] + [kwargs[k] for k in sorted(kwargs) if isinstance(kwargs[k], T)]
+        args = arg_tensors(args, kwargs)
         state_nodes = [t._input_node() for t in entry.state]
-        arg_nodes = [a._input_node() for a in arg_tensors]
-        versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in arg_tensors]
+        arg_nodes = [a._input_node() for a in args]
+        versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in args]
         return state_nodes + arg_nodes, versions, inputs[2], inputs[3]
 
     @staticmethod
@@ -478,7 +388,7 @@ class Jitted:
             if n is after[k] and getrefcount(n) == 4:
                 n.value = v
             else:
-                n = after[k] = _source(v, n)
+                n = after[k] = source(v, n)
                 st.set(n)
             after_vals[k] = v
         for k, bump in entry.bumps:
@@ -492,37 +402,19 @@ class Jitted:
                     # someone kept the last call's .grad (or an alias of it, p.grad.detach()): as
                     # in PyTorch, where backward makes a new one, that tensor keeps its values and
                     # the new gradient is a new tensor
-                    g = objects[i] = _dispatch.wrap(_source(next(gi), g._storage.node))
+                    g = objects[i] = _dispatch.wrap(source(next(gi), g._storage.node))
                 else:
                     st = g._storage
                     n = st.node
                     if n.op is None and getrefcount(n) == 3:  # the storage, `n`, the argument
                         n.value = next(gi)
                     else:
-                        st.set(_source(next(gi), n))
+                        st.set(source(next(gi), n))
             state[k]._grad = after_grads[k] = g
         if key is not None:
             _random._STATE["key"] = key
         self._fast = entry
-        if history is not None:
-            tensors = iter(_diff.attach(entry.program, history, out_vals, entry.out_meta, entry.out_requires_grad))
-        else:
-            tensors = iter([_dispatch.wrap(_value_node(v, shape, dtype)) for v, (shape, dtype) in zip(out_vals, entry.out_meta)])
-        leaves = [next(tensors) if is_t else static for is_t, static in zip(entry.out_kinds, entry.out_static)]
-        return jax.tree_util.tree_unflatten(entry.out_tree, leaves)
-
-
-def _value_node(v, shape, dtype):
-    n = Node(None, (), (), v, shape, dtype)
-    n.device = next(iter(v.devices())) if hasattr(v, "devices") else None
-    return n
-
-
-def _as_arg(original, value):
-    t = wrap_value(value)
-    if original.requires_grad:
-        t.requires_grad_(True)
-    return t
+        return entry.results.build(out_vals, entry.program, history)
 
 
 def _on_accelerator(nodes):
