@@ -29,7 +29,7 @@ def make_data(width=None):
     return sizes, weights, x, labels
 
 
-def torch_style(T, cfg, optimizer, width=None):
+def torch_style(T, cfg, optimizer, width=None, device=None):
     sizes, weights, x_np, labels_np = make_data(width)
     layers = []
     for i, (w, b) in enumerate(weights):
@@ -41,9 +41,12 @@ def torch_style(T, cfg, optimizer, width=None):
         if i < len(weights) - 1:
             layers.append(T.nn.ReLU())
     model = T.nn.Sequential(*layers)
+    x, labels = T.tensor(x_np), T.tensor(labels_np)
+    if device is not None:
+        model.to(device)
+        x, labels = x.to(device), labels.to(device)
     opt = optimizer(T, model.parameters())
     loss_fn = T.nn.CrossEntropyLoss()
-    x, labels = T.tensor(x_np), T.tensor(labels_np)
 
     def train_step(x, labels):
         opt.zero_grad()
@@ -68,13 +71,14 @@ def torch_style(T, cfg, optimizer, width=None):
     return Workload(step, sync, final)
 
 
-def jax_baseline(cfg, make_opt, width=None):
+def jax_baseline(cfg, make_opt, width=None, device=None):
     import jax
     import jax.numpy as jnp
     import optax
 
     sizes, weights, x_np, labels_np = make_data(width)
-    x, labels = jnp.asarray(x_np), jnp.asarray(labels_np.astype(np.int32))
+    dev = jax.devices("gpu" if device is not None and device.startswith("cuda") else "cpu")[0]
+    x, labels = jax.device_put(x_np, dev), jax.device_put(labels_np.astype(np.int32), dev)
 
     def loss_fn(params, x, labels):
         h = x
@@ -92,7 +96,7 @@ def jax_baseline(cfg, make_opt, width=None):
         updates, opt_state = opt.update(grads, opt_state, params)
         return loss, optax.apply_updates(params, updates), opt_state
 
-    params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in weights]
+    params = [(jax.device_put(w, dev), jax.device_put(b, dev)) for w, b in weights]
     s = SimpleNamespace(params=params, opt_state=opt.init(params), loss=None)
 
     def step():

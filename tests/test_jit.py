@@ -262,3 +262,24 @@ def test_data_parallel_over_eight_cpu_devices_equals_single_device():
     proc = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "ok 8"
+
+
+def test_arguments_written_in_place_are_written_back_as_eager():
+    """A step that writes into its tensor arguments (one a view of a larger tensor) leaves them,
+    and their versions, as the eager step does, on the first call, the traced one and later ones."""
+    def step(x, row, y):
+        x.mul_(0.5).add_(y)
+        row.add_(x.sum())
+        return (x * y).sum()
+
+    x_e, x_j = torch.ones(3), torch.ones(3)
+    base_e, base_j = torch.zeros(4, 3), torch.zeros(4, 3)
+    y = torch.tensor([1.0, 2.0, 3.0])
+    jitted = torch.jit.jit(step)
+    for _ in range(4):
+        out_e, out_j = step(x_e, base_e[2], y), jitted(x_j, base_j[2], y)
+        assert out_j.item() == pytest.approx(out_e.item(), rel=1e-6)
+        np.testing.assert_allclose(x_j.numpy(), x_e.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(base_j.numpy(), base_e.numpy(), rtol=1e-6)
+        assert (x_j._version, base_j._version) == (x_e._version, base_e._version)
+    assert jitted.recompiles == 0

@@ -34,7 +34,7 @@ from .. import _dtype, _engine, _random
 from . import differentiable as _diff
 from . import live_numbers as _live
 from .errors import is_tracer
-from .tensors import Results, arg_tensors, live_tensors, run_traced, source, storage_tensors
+from .tensors import ArgWrites, Results, arg_tensors, live_tensors, run_traced, source, storage_tensors
 
 class Found:
     """What the first call found: the result it returned, the step's state (one tensor per
@@ -153,7 +153,7 @@ def _discover(fn, args, kwargs):
         program, lifted, lifted_vals = _lift(stage, before)
         flat = lifted_vals + list(arg_vals) + [key_before]
         compiled = jax.jit(program).lower(*flat).compile()
-        target_vals, out_vals, key = jax.tree_util.tree_unflatten(
+        target_vals, out_vals, arg_vals_out, key = jax.tree_util.tree_unflatten(
             jax.tree_util.tree_structure(stage.out_info), compiled(*flat))
     except BaseException:
         before.restore()
@@ -167,6 +167,7 @@ def _discover(fn, args, kwargs):
         t._storage.set(source(v, n))
         if t._grad_fn is not None:  # a kept result of the step keeps its value, not its history
             t._grad_fn = None
+    trace.arg_writes.write(args_t, arg_vals_out)
     if key is not None:
         _random._STATE["key"] = key
     n_targets = len(trace.targets)
@@ -197,6 +198,7 @@ class _Trace:
         args, kwargs, before = self.args, self.kwargs, self.before
         out, self.ran_backward, given = run_traced(self.fn, args, kwargs, arg_vals, key, self.hook, self.recorder)
         results = self.results = Results(out)
+        writes = self.arg_writes = ArgWrites(given)
         skip = {id(a) for a in list(args) + list(kwargs.values()) + given} | results.ids
         del out, given
         gc.collect(0)  # the step's garbage (a full collection would cost ~100 ms)
@@ -205,11 +207,12 @@ class _Trace:
         self.state = storage_tensors(list(self.hook.seen.values()) + written + created)
         targets = storage_tensors(written + created)
         nodes = [t._storage.node for t in targets]
-        _engine.evaluate([n for n in nodes + results.nodes if n.value is None])
+        _engine.evaluate([n for n in nodes + results.nodes + writes.nodes if n.value is None])
         # targets whose new value is concrete (a tensor made from constants) keep their node
         self.targets = [(t, n) for t, n in zip(targets, nodes) if is_tracer(n.value)]
         out_key = _random._STATE["key"]
-        return [n.value for _, n in self.targets], results.values(), None if out_key is key else out_key
+        return ([n.value for _, n in self.targets], results.values(), writes.values(),
+                None if out_key is key else out_key)
 
     def computed_leaves(self):
         """Leaves that require grad, were pending before the call and got their values inside

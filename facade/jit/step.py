@@ -37,7 +37,7 @@ from . import differentiable as _diff
 from . import live_numbers as _live
 from .discovery import discover
 from .errors import JitError, is_tracer
-from .tensors import Results, Tracker, arg_tensors, live_tensors, run_traced, source, storage_tensors
+from .tensors import ArgWrites, Results, Tracker, arg_tensors, live_tensors, run_traced, source, storage_tensors
 
 
 def _arg_signature(args, kwargs):
@@ -219,7 +219,9 @@ class Jitted:
             provider = _live.Provider(live_vals)
             for t, v in zip(state, state_vals):
                 t._storage.set(source(v, t._storage.node))
-            out, entry.ran_backward, _ = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
+            out, entry.ran_backward, given = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
+            writes = entry.arg_writes = ArgWrites(given)
+            del given
             entry.live, entry.live_overflow = provider.seen, provider.overflow
             entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
                                      and id(t) in before_ids and not is_tracer(t._storage.node.value)
@@ -229,7 +231,7 @@ class Jitted:
             entry.grad_owners = [k for k, t in enumerate(state) if t._grad is not grads_before[k]]
             entry.grad_objects = [state[k]._grad for k in entry.grad_owners]
             grad_nodes = [g._node() for g in entry.grad_objects if g is not None]
-            _engine.evaluate([n for n in final + grad_nodes + results.nodes if n.value is None])
+            _engine.evaluate([n for n in final + grad_nodes + results.nodes + writes.nodes if n.value is None])
             entry.bumps = [(k, t._vc[0] - v) for k, (t, v) in enumerate(zip(state, versions_before)) if t._vc[0] != v]
             # a state tensor the step leaves alone is not an output: its value stays where it is
             # (an output equal to an input would be a copy of it every call)
@@ -238,7 +240,7 @@ class Jitted:
             # output (None), and the write-back leaves facade's key as it is
             out_key = _random._STATE["key"]
             return ([final[k].value for k in entry.changed], [n.value for n in grad_nodes],
-                    results.values(), None if out_key is key else out_key)
+                    results.values(), writes.values(), None if out_key is key else out_key)
 
         def restore():
             for t, n in zip(state, originals):  # leave the program's tensors as they were
@@ -370,7 +372,7 @@ class Jitted:
         storage holds them: tensors cache the LEAF or view nodes made from a value node by its
         identity, and pending ops read it.) `fresh`: the full guard ran, so
         the fast guard's record of what this call leaves behind starts again from the state."""
-        state_vals, grad_vals, out_vals, key = outs
+        state_vals, grad_vals, out_vals, arg_vals, key = outs
         state = entry.state
         if fresh:
             entry.after_nodes = [t._storage.node for t in state]
@@ -411,6 +413,8 @@ class Jitted:
                     else:
                         st.set(source(next(gi), n))
             state[k]._grad = after_grads[k] = g
+        if entry.arg_writes.bumps:
+            entry.arg_writes.write(arg_tensors(args, kwargs), arg_vals)
         if key is not None:
             _random._STATE["key"] = key
         self._fast = entry

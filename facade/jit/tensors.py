@@ -95,7 +95,7 @@ def run_traced(fn, args, kwargs, arg_vals, key, hook, live_mode):
     """Call the user's step inside a trace: its tensor arguments replaced by tensors holding
     `arg_vals` (in arg_tensors order), facade's RNG key set to `key`, and the TRACKING hook and
     the live-number mode on while it runs. Returns (its result, whether it ran a backward, the
-    tensors it was given in place of the arguments)."""
+    tensors it was given in place of the tensor arguments, in arg_tensors order)."""
     T = _dispatch.Tensor
     it = iter(arg_vals)
     call_args = [as_arg(a, next(it)) if isinstance(a, T) else a for a in args]
@@ -107,7 +107,30 @@ def run_traced(fn, args, kwargs, arg_vals, key, hook, live_mode):
         out = fn(*call_args, **call_kwargs)
     finally:
         TRACKING[0] = _live._MODE[0] = None
-    return out, _BACKWARDS[0] != backwards, call_args + list(call_kwargs.values())
+    given = [a for a in call_args if isinstance(a, T)] + [a for a in call_kwargs.values() if isinstance(a, T)]
+    return out, _BACKWARDS[0] != backwards, given
+
+
+class ArgWrites:
+    """The tensor arguments a traced step wrote in place (`x.add_(1)` on an argument): the
+    program returns their new values, and each call writes them into the caller's tensors with
+    the versions the writes bumped, as an eager call would have."""
+
+    def __init__(self, given):
+        # (a tensor made for the trace starts at version 0; every in-place write bumps it)
+        self.bumps = [(i, t._vc[0]) for i, t in enumerate(given) if t._vc[0]]
+        self.nodes = [given[i]._node() for i, _ in self.bumps]  # (dropped by `values`: they hold tracers)
+
+    def values(self):
+        values, self.nodes = [n.value for n in self.nodes], None
+        return values
+
+    def write(self, arg_tensors, values):
+        for (i, bump), v in zip(self.bumps, values):
+            a = arg_tensors[i]
+            n = a._node()
+            a._set_node(value_node(v, n.shape, n.dtype))  # (through a view into its base, as eager)
+            a._vc[0] += bump - 1
 
 
 class Results:
