@@ -144,3 +144,31 @@ def test_a_failed_first_call_leaves_the_state_as_it_was():
     np.testing.assert_array_equal(torch.rand(3).numpy(), key_draw.numpy())  # the RNG did not advance
     step(x)  # eager code still runs on the same objects
     assert w._version == version + 1
+
+
+def test_state_made_by_a_failed_first_call_is_a_clear_error_to_read():
+    """A first call that fails after the optimizer made its state (here: .item() inside the step)
+    leaves that state without values: reading it says so, and a new optimizer trains as eager."""
+    x, y = data()
+    model = make_model(6)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    with pytest.raises(JitError, match=r"test_jit_first_call.py:\d+"):
+        torch.jit.jit(step)(x, y)
+    exp_avg = opt.state[model[0].weight]["exp_avg"]
+    with pytest.raises(JitError, match="created inside a call of a jitted function that raised"):
+        exp_avg.sum().item()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    twin = make_model(6)
+    opt_e = torch.optim.Adam(twin.parameters(), lr=0.01)
+    eager = training_step(twin, opt_e)
+    jitted = torch.jit.jit(training_step(model, opt))
+    for _ in range(3):
+        assert jitted(x, y).item() == pytest.approx(eager(x, y).item(), rel=1e-5)

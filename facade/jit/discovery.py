@@ -33,8 +33,24 @@ from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 from .. import _dtype, _engine, _random
 from . import differentiable as _diff
 from . import live_numbers as _live
-from .errors import is_tracer
+from .._ops.table import defop
+from .._tape import Node
+from .errors import JitError, is_tracer
 from .tensors import ArgWrites, Results, arg_tensors, live_tensors, run_traced, source, storage_tensors
+
+_NEVER_COMPUTED = (
+    "facade.jit: this tensor was created inside a call of a jitted function that raised (see that error), so its "
+    "value was never computed. Create it again (a new optimizer, for instance), or call the function without jit."
+)
+
+
+def _never_computed(message):
+    raise JitError(message)
+
+
+# what a tensor created by a failed first call holds: computing it raises the error above
+NEVER_COMPUTED = defop("jit_never_computed", _never_computed, grad_fn=None, saves=False, differentiable=False, nout=None)
+
 
 class Found:
     """What the first call found: the result it returned, the step's state (one tensor per
@@ -142,6 +158,7 @@ def _discover(fn, args, kwargs):
                 break
         except BaseException:
             before.restore()
+            _mark_never_computed(before)
             raise
         # The result needs a history through leaves whose values were pending before the call and
         # that the program computed: a gradient reaches a leaf only through an input. Compute them
@@ -157,6 +174,7 @@ def _discover(fn, args, kwargs):
             jax.tree_util.tree_structure(stage.out_info), compiled(*flat))
     except BaseException:
         before.restore()
+        _mark_never_computed(before)
         raise
     _engine._STATS["compiles"] += 1
     results = trace.results
@@ -222,6 +240,20 @@ class _Trace:
         rebound = self.before.rebound
         return [t for t in self.hook.seen.values()
                 if t._rg and is_tracer(getattr(rebound.get(id(t._storage)), "value", None))]
+
+
+def _mark_never_computed(before):
+    """After a failed first call: the tensors it created that something still holds (optimizer
+    state it made before the failure) have no values; make reading one a clear error rather
+    than a JAX error about a leaked tracer."""
+    gc.collect(0)
+    for t in live_tensors(collect=False):
+        n = t._storage.node
+        if id(t) not in before.ids and (n.value is None or is_tracer(n.value)):
+            bad = Node(NEVER_COMPUTED, (), (_NEVER_COMPUTED,), None, n.shape, n.dtype)
+            bad.device = n.device
+            t._storage.set(bad)
+            t._grad_fn = None
 
 
 def _lift(stage, before):
