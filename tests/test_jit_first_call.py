@@ -13,6 +13,9 @@ def make_model(seed, evaluate=True):
     if evaluate:  # (otherwise the parameters' initial values are still pending ops at the first call)
         for p in model.parameters():
             p.detach().numpy()
+    else:  # one of them a pending copy_ of values made from numpy
+        with torch.no_grad():
+            model[0].weight.copy_(torch.tensor(np.linspace(-1, 1, 40, dtype=np.float32).reshape(8, 5)))
     return model
 
 

@@ -65,15 +65,15 @@ COMPILED = defop("compiled_function", _impl, grad_fn="CompiledFunctionBackward",
 
 
 class _KeyDtype:
-    """Stands in for a dtype on the node that carries the RNG key (only its id is read: the
-    structural key of a replay)."""
+    """Stands in for a dtype on a node that only carries a value into the program: the RNG
+    key, a constant array (only its id is read: the structural key of a replay)."""
 
     _id = "prng_key"
     name = "prng_key"
     category = -1
 
 
-_KEY = _KeyDtype()
+CARRIED = _KeyDtype()
 
 
 def constant(value, dtype):
@@ -99,7 +99,7 @@ def attach(prog, history, out_vals, out_meta, out_rg):
         nodes, versions, key, live = history
         # the RNG key goes in as JAX's typed key array (no facade dtype: the node only carries it,
         # nothing reads it as a tensor); the live numbers as float64
-        args = tuple(nodes) + (constant(key, _KEY), constant(live, _dtype.float64))
+        args = tuple(nodes) + (constant(key, CARRIED), constant(live, _dtype.float64))
         node = Node(COMPILED, args, (prog,), None, None, None, True)
         for a in args:
             a.uses += 1

@@ -30,11 +30,11 @@ import jax
 import numpy as np
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
-from .. import _dtype, _engine, _random
-from . import differentiable as _diff
-from . import live_numbers as _live
+from .. import _engine, _random
 from .._ops.table import defop
 from .._tape import Node
+from . import differentiable as _diff
+from . import live_numbers as _live
 from .errors import JitError, is_tracer
 from .tensors import ArgWrites, Results, arg_tensors, live_tensors, run_traced, source, storage_tensors
 
@@ -117,6 +117,8 @@ class _FirstTouch:
         if n.value is None:
             # pending since before the call: computed inside the program, written back after it
             value = _engine.replay([n])[0]
+            if not is_tracer(value):  # no op computed it (a copy_ of an existing array): that is its value
+                n.value = value
         else:
             if type(n.value) is np.ndarray:
                 with jax.ensure_compile_time_eval():  # on the device once, as eager code would
@@ -290,7 +292,7 @@ def _history(lifted, lifted_vals, before, args_t, key):
     nodes, versions = [], []
     for t, v in zip(lifted, lifted_vals):
         if t is None:
-            nodes.append(_diff.constant(v, _dtype.from_numpy(v.dtype)))
+            nodes.append(_diff.constant(v, _diff.CARRIED))
             continue
         k = index[id(t)]
         # (a tensor the step wrote enters with the value it read, without history)
