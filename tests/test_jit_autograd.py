@@ -94,15 +94,9 @@ def test_gradients_through_a_compiled_function_match_finite_differences():
 
 def _training_step(model, opt, **options):
     """torch.compile of the usual step: zero_grad, MSE loss, backward, opt.step; returns the loss."""
+    from test_jit_first_call import training_step
 
-    def step(x, y):
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return torch.compile(step, **options)
+    return torch.compile(training_step(model, opt), **options)
 
 
 def test_a_step_that_ran_backward_frees_its_graph():

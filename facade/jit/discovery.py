@@ -147,7 +147,7 @@ def _discover(fn, args, kwargs):
     if _random._STATE["key"] is None:
         _random.manual_seed(_random._STATE["seed"])
     key_before = _random._STATE["key"]
-    for _ in range(2):
+    for attempt in range(2):
         before = _Before([t for t in live_tensors(collect=False) if id(t) not in arg_ids])
         trace = _Trace(fn, args, kwargs, before)
         try:
@@ -155,7 +155,8 @@ def _discover(fn, args, kwargs):
                 stage = jax.jit(trace).trace(arg_vals, key_before)
             finally:
                 _random._STATE["key"] = key_before  # (the trace's key is a tracer)
-            late = trace.computed_leaves()
+            # (the second trace finds those leaves computed: nothing is late then)
+            late = [] if attempt else trace.computed_leaves()
             if not late:
                 break
         except BaseException:
