@@ -121,6 +121,73 @@ def test_steady_state_is_one_cached_call():
     assert s["compiles"] == 0 and s["eager_runs"] == 0
 
 
+def test_a_grad_that_zero_grad_dropped_is_not_kept_alive():
+    """The .grad tensors one call makes and the next call's zero_grad() drops are garbage as in
+    eager code: the step does not keep them (or their memory) as state."""
+    import gc
+    import weakref
+
+    model = torch.nn.Linear(4, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    _, _, x, y = make_problem()
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    jitted = torch.jit.jit(step)
+    jitted(x, y)
+    first = [weakref.ref(p.grad) for p in model.parameters()]
+    for _ in range(3):
+        jitted(x, y)
+    gc.collect()
+    assert all(r() is None for r in first)
+    assert all(p.grad is not None for p in model.parameters())
+    torch.engine.reset_stats()
+    jitted(x, y)
+    assert torch.engine.stats()["compiles"] == 0
+
+
+def test_steps_touching_different_tensors_settle():
+    """Two versions of a step (a Python flag picks which tensors it uses) each compile once,
+    however the calls alternate; both give eager's results."""
+    w, b, x, y = make_problem()
+    extra = torch.ones(3, requires_grad=True)
+    w_e, b_e, _, _ = make_problem()
+    extra_e = torch.ones(3, requires_grad=True)
+
+    def make(w, b, extra):
+        def step(x, y, flag):
+            out = x @ w + b
+            if flag:
+                out = out * extra
+            loss = ((out - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                for t in (w, b, extra):
+                    if t.grad is not None:
+                        t.sub_(0.05 * t.grad)
+                        t.grad = None
+            return loss
+
+        return step
+
+    eager, jitted = make(w_e, b_e, extra_e), torch.jit.jit(make(w, b, extra))
+    for i in range(10):
+        flag = i % 3 == 0
+        assert jitted(x, y, flag).item() == pytest.approx(eager(x, y, flag).item(), rel=1e-5)
+    torch.engine.reset_stats()
+    for i in range(6):
+        jitted(x, y, i % 2 == 0)
+        eager(x, y, i % 2 == 0)
+    assert torch.engine.stats()["compiles"] == 0
+    for a, e in ((w, w_e), (b, b_e), (extra, extra_e)):
+        np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_new_shapes_retrace_and_count():
     w, b, x, y = make_problem()
     step = torch.jit.jit(make_step(w, b))

@@ -194,7 +194,7 @@ def test_a_kept_grad_keeps_its_values_as_in_pytorch():
 
 @pytest.mark.parametrize("donate", [True, False])
 def test_donated_state_steps_equal_eager(donate):
-    """donate=True (the default on accelerators) builds the program from the traced jaxpr; a
+    """donate=True (the default) and donate=False give the same steps; a
     compiled model whose outputs have a history donates nothing (backward reads its inputs)."""
     from test_jit import eager_and_jitted_twins, make_step
 

@@ -17,12 +17,12 @@ from .step import Jitted
 __all__ = ["jit", "JitError", "Jitted", "live", "shard_batch", "replicate"]
 
 
-def jit(fn=None, *, max_recompiles=8, donate=None, **_torch_compile_options):
+def jit(fn=None, *, max_recompiles=8, donate=True, **_torch_compile_options):
     """Wrap `fn` (a function or nn.Module) so that each call runs as one compiled XLA program.
 
     Accepts torch.compile's keyword arguments (mode=, fullgraph=, dynamic=, backend=) and
     ignores them. `max_recompiles`: warn once a step has been retraced more often than this.
-    `donate`: donate the buffers of the state the step replaces to XLA (default: on accelerators only).
+    `donate`: donate the buffers of the state the step replaces to XLA (default True; False turns it off).
     """
     if fn is None:
         return lambda f: jit(f, max_recompiles=max_recompiles, donate=donate)

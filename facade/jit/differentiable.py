@@ -20,39 +20,71 @@ from .._tape import Node
 
 
 class Program:
-    """What the COMPILED node replays: the traced step's jaxpr, and where its pieces are.
+    """What the COMPILED node replays: `fn`, the traced step as a function from its flat inputs
+    to its flat outputs, and where in those outputs the node's parts are.
 
     Hashable by identity (it is the node's static argument): one per traced entry."""
 
     __slots__ = ("fn", "out_lo", "out_hi", "__weakref__")
 
-    def __init__(self, closed_jaxpr, out_lo, out_hi):
-        self.fn = jaxpr_as_fun(closed_jaxpr)
-        self.out_lo, self.out_hi = out_lo, out_hi
-
-    @classmethod
-    def of(cls, fn, out_lo, out_hi):
-        """A Program replaying `fn` (flat inputs to flat outputs) instead of a jaxpr."""
-        prog = cls.__new__(cls)
-        prog.fn, prog.out_lo, prog.out_hi = fn, out_lo, out_hi
-        return prog
+    def __init__(self, fn, out_lo, out_hi):
+        self.fn, self.out_lo, self.out_hi = fn, out_lo, out_hi
 
 
-def donating(stage, positions, inputs):
-    """The traced step (a jax `Traced`) compiled from its jaxpr so that the state values at
-    `positions` (those the step replaces) are donated: on an accelerator their buffers hold the
-    new values, so a step updates parameters in place. The user's function is not run again.
-    Returns a callable with the traced function's signature."""
-    fn = jaxpr_as_fun(stage.jaxpr)
-    tree = jax.tree_util.tree_structure(stage.out_info)
-    compiled = jax.jit(lambda *flat: fn(*flat), donate_argnums=tuple(positions)).lower(
-        *jax.tree_util.tree_leaves(inputs)).compile()
-    leaves, unflatten = jax.tree_util.tree_leaves, jax.tree_util.tree_unflatten
+class Layout:
+    """How a traced step (a jax `Traced` with inputs (state values, argument values, RNG key,
+    live numbers)) is compiled again from its jaxpr; the user's function is not run again.
 
-    def run(*args):
-        return unflatten(tree, compiled(*leaves(args)))
+    * Only the state at positions `used` is an input (the step never touched the rest: a
+      `.grad` that `zero_grad()` dropped, say). Holding those tensors for every call would keep
+      their memory alive; the jaxpr's inputs for them, which nothing reads, get zeros.
+    * The used state comes in two arguments: the values the step replaces (`changed`, as
+      positions in the used list), then the others. The first may be donated: XLA then writes
+      the new state into the old buffers, so a parameter is updated in place (no second copy
+      on an accelerator; on the CPU no fresh pages to allocate and fault in each call).
 
-    return run
+    `arrange(inputs)` turns (used state values, argument values, key, live) into a call's
+    arguments; `replay` runs the jaxpr on those inputs flattened (the COMPILED node's
+    implementation)."""
+
+    def __init__(self, stage, used, changed):
+        self.stage, self.changed = stage, list(changed)
+        self.avals = list(stage.in_avals[0][0])  # (the state's, in traced order)
+        self.used = list(used)
+        wanted = set(self.changed)
+        self.kept = [k for k in range(len(self.used)) if k not in wanted]
+        self._fn = jaxpr_as_fun(stage.jaxpr)
+        self._out_tree = jax.tree_util.tree_structure(stage.out_info)
+
+    def _full(self, used_vals):
+        import jax.numpy as jnp
+
+        state = [None] * len(self.avals)
+        for k, v in zip(self.used, used_vals):
+            state[k] = v
+        return [jnp.zeros(a.shape, a.dtype) if v is None else v for v, a in zip(state, self.avals)]
+
+    def replay(self, *flat):
+        n = len(self.used)
+        return self._fn(*self._full(flat[:n]), *flat[n:])
+
+    def arrange(self, inputs):
+        state = inputs[0]
+        return ([state[k] for k in self.changed], [state[k] for k in self.kept]) + tuple(inputs[1:])
+
+    def compile(self, inputs, donate):
+        """Compiled for a call's `inputs` (unarranged: their shapes and placements), donating the
+        replaced state when `donate`."""
+        order = self.changed + self.kept
+
+        def program(changed_vals, kept_vals, arg_vals, key, live):
+            used = [None] * len(order)
+            for k, v in zip(order, list(changed_vals) + list(kept_vals)):
+                used[k] = v
+            flat = jax.tree_util.tree_leaves((self._full(used), arg_vals, key, live))
+            return jax.tree_util.tree_unflatten(self._out_tree, self._fn(*flat))
+
+        return jax.jit(program, donate_argnums=(0,) if donate else ()).lower(*self.arrange(inputs)).compile()
 
 
 def _impl(*a):

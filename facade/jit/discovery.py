@@ -193,7 +193,7 @@ def _discover(fn, args, kwargs):
         _random._STATE["key"] = key
     n_targets = len(trace.targets)
     # the COMPILED node passes the live numbers last (see differentiable.attach): this program has none
-    prog = _diff.Program.of(lambda *flat: program(*flat[:-1]), n_targets, n_targets + len(out_vals))
+    prog = _diff.Program(lambda *flat: program(*flat[:-1]), n_targets, n_targets + len(out_vals))
     return Found(results.build(out_vals, prog, history), trace.state, trace.recorder.pairs)
 
 

@@ -77,14 +77,15 @@ class _Entry:
         self.live_last = None  # the live numbers of the last call, and that vector on the device
         self.live_array = None
         self.donated = ()  # state positions whose buffers the program takes over (see _donatable)
-        self.stage = None  # the traced step, kept to compile a copy that donates nothing
+        self.layout = None  # how fn takes its inputs (differentiable.Layout)
+        self.used = []  # positions in the traced state of the tensors the entry takes (see _prune)
         self.keeping_fn = None
 
 
 class Jitted:
     """The callable returned by facade.jit / facade.compile."""
 
-    def __init__(self, fn, *, max_recompiles=8, donate=None):
+    def __init__(self, fn, *, max_recompiles=8, donate=True):
         self.fn = fn
         self.max_recompiles = max_recompiles
         self.donate = donate
@@ -96,6 +97,7 @@ class Jitted:
         self._live_values = (None, [])  # (pairs, their values) as read by the last guard
         self._entries = {}
         self._fast = None  # the entry the last call ran, while nothing has touched its state since
+        self._touched = set()  # ids of the state storages some trace has read or written
 
     def reset(self):
         """Forget discovered state and compiled programs (e.g. after swapping model parameters)."""
@@ -103,6 +105,7 @@ class Jitted:
         self._live = []
         self._entries.clear()
         self._fast = None
+        self._touched = set()
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
@@ -223,9 +226,10 @@ class Jitted:
             writes = entry.arg_writes = ArgWrites(given)
             del given
             entry.live, entry.live_overflow = provider.seen, provider.overflow
-            entry.touched_outside = [t for t in tracker.seen.values() if id(t._storage) not in state_ids
-                                     and id(t) in before_ids and not is_tracer(t._storage.node.value)
-                                     and not any(t is a for a in all_args)]
+            self._touched.update(id(t._storage) for t in tracker.seen.values())
+            outside = [(t, node) for t, st, node, _, _ in tracker.first if id(st) not in state_ids and id(t) in before_ids]
+            entry.touched_outside = [t for t, node in outside if not is_tracer(node.value) and not any(t is a for a in all_args)]
+            trackers.append(tracker)
             results = entry.results = Results(out)
             final = [t._storage.node for t in state]
             entry.grad_owners = [k for k, t in enumerate(state) if t._grad is not grads_before[k]]
@@ -243,6 +247,8 @@ class Jitted:
                     results.values(), writes.values(), None if out_key is key else out_key)
 
         def restore():
+            for tracker in trackers:  # tensors outside the state that the trace wrote
+                tracker.undo(state_ids, before_ids)
             for t, n in zip(state, originals):  # leave the program's tensors as they were
                 t._storage.set(n)
             for t, g in zip(state, grads_before):
@@ -251,7 +257,8 @@ class Jitted:
                 t._vc[0] = v
             _random._STATE["key"] = key_before
 
-        donate = self.donate if self.donate is not None else _on_accelerator(originals)
+        donate = bool(self.donate)
+        trackers = []
         key_before = _random._STATE["key"]
         entry.live = list(self._live)
         inputs = self._inputs(entry, args, kwargs)
@@ -263,18 +270,34 @@ class Jitted:
             restore()
         if entry.touched_outside or entry.live_overflow:
             return False
+        inputs = self._prune(entry, inputs)
+        layout = entry.layout = _diff.Layout(stage, entry.used, entry.changed)
         n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
-        entry.program = _diff.Program(stage.jaxpr, n_changed + n_grads, n_changed + n_grads + len(entry.results.meta))
+        entry.program = _diff.Program(layout.replay, n_changed + n_grads, n_changed + n_grads + len(entry.results.meta))
         # outputs with a history read the call's inputs again at backward: then nothing is
         # donated (unless the step ran its own backward, which freed that history)
         if donate and entry.changed and (entry.ran_backward or not any(entry.results.requires_grad)):
-            entry.fn = _diff.donating(stage, entry.changed, inputs)  # state leaves come first
-            entry.donated, entry.stage = tuple(entry.changed), stage
-        else:
-            entry.fn = stage.lower().compile()
+            entry.donated = tuple(entry.changed)
+        entry.fn = layout.compile(inputs, donate=bool(entry.donated))
         _engine._STATS["compiles"] += 1
         self._live = entry.live
         return True
+
+    def _prune(self, entry, inputs):
+        """Drop from the state the tensors no trace of this step has touched (the `.grad` a
+        call made and the next call's zero_grad() dropped, say): the entry's program does not
+        take them, and nothing here keeps their memory alive. Returns the inputs without them."""
+        state, touched = entry.state, self._touched
+        keep = set(entry.changed) | set(entry.grad_owners) | {k for k, _ in entry.bumps}
+        used = entry.used = [k for k, t in enumerate(state) if k in keep or id(t._storage) in touched]
+        if len(used) == len(state):
+            return inputs
+        at = {k: i for i, k in enumerate(used)}
+        entry.state = self._state = [state[k] for k in used]
+        entry.changed = [at[k] for k in entry.changed]
+        entry.grad_owners = [at[k] for k in entry.grad_owners]
+        entry.bumps = [(at[k], b) for k, b in entry.bumps]
+        return ([inputs[0][k] for k in used],) + tuple(inputs[1:])
 
     # ---- 3. steady state -----------------------------------------------------------------
     def _inputs(self, entry, args, kwargs, nodes=None):
@@ -314,8 +337,8 @@ class Jitted:
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
         fn = entry.fn
         if entry.donated and not self._donatable(entry, inputs[0]):
-            fn = self._keeping(entry)
-        return self._write_back(entry, fn(*inputs), args, kwargs, fresh, history)
+            fn = self._keeping(entry, inputs)
+        return self._write_back(entry, fn(*entry.layout.arrange(inputs)), args, kwargs, fresh, history)
 
     def _donatable(self, entry, state_vals):
         """True when nothing but the state's own storage holds the values the program would take
@@ -341,10 +364,10 @@ class Jitted:
                 return False
         return True
 
-    def _keeping(self, entry):
+    def _keeping(self, entry, inputs):
         """The entry's program compiled without donation (once, on first need)."""
         if entry.keeping_fn is None:
-            entry.keeping_fn = entry.stage.lower().compile()
+            entry.keeping_fn = entry.layout.compile(inputs, donate=False)
             _engine._STATS["compiles"] += 1
         return entry.keeping_fn
 
@@ -419,13 +442,4 @@ class Jitted:
             _random._STATE["key"] = key
         self._fast = entry
         return entry.results.build(out_vals, entry.program, history)
-
-
-def _on_accelerator(nodes):
-    for n in nodes:
-        d = n.device
-        if d is not None and d.platform != "cpu":
-            return True
-    return False
-
 

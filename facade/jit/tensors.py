@@ -17,13 +17,28 @@ from . import live_numbers as _live
 
 
 class Tracker:
-    """Collects the tensors a step touches (by identity): the `_tape.TRACKING` hook."""
+    """Collects the tensors a step touches (by identity): the `_tape.TRACKING` hook. It also
+    remembers what each held when first touched (before any write), so that `undo` can put back
+    those a trace wrote that are not among its inputs."""
 
     def __init__(self):
         self.seen = {}
+        self.first = []
 
     def __call__(self, t):
-        self.seen[id(t)] = t
+        if id(t) not in self.seen:
+            self.seen[id(t)] = t
+            self.first.append((t, t._storage, t._storage.node, t._grad, t._vc[0]))
+
+    def undo(self, skip, existing):
+        """Give the tensors touched that are among `existing` (ids) and whose storage is not in
+        `skip` (ids) back what they held before: a trace must not leave tracers in them."""
+        for t, st, node, grad, version in reversed(self.first):
+            if id(st) not in skip and id(t) in existing:
+                t._storage = st
+                st.set(node)
+                t._grad = grad
+                t._vc[0] = version
 
 
 def storage_tensors(tensors):
