@@ -30,6 +30,19 @@ def make_step(w, b, lr=0.05):
     return step
 
 
+def module_step(model, opt):
+    """The usual step of a module: zero_grad, MSE loss, backward, opt.step; returns the loss."""
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def eager_and_jitted_twins():
     """The same problem twice: ((w, b, eager step), (w, b, jitted step), x, y)."""
     w1, b1, x, y = make_problem()
@@ -131,12 +144,7 @@ def test_a_grad_that_zero_grad_dropped_is_not_kept_alive():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     _, _, x, y = make_problem()
 
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
+    step = module_step(model, opt)
 
     jitted = torch.jit.jit(step)
     jitted(x, y)
@@ -149,6 +157,34 @@ def test_a_grad_that_zero_grad_dropped_is_not_kept_alive():
     torch.engine.reset_stats()
     jitted(x, y)
     assert torch.engine.stats()["compiles"] == 0
+
+
+def test_freezing_a_parameter_between_calls_is_seen():
+    """requires_grad_(False) on a parameter between calls: it gets no .grad and SGD leaves it
+    alone from then on, as in eager code (the step is traced again for it)."""
+
+    def run(jit):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        _, _, x, _ = make_problem()
+        y = torch.zeros(16, 2)
+
+        step = module_step(model, opt)
+
+        f = torch.jit.jit(step) if jit else step
+        losses = []
+        for i in range(6):
+            if i == 3:
+                model[0].weight.requires_grad_(False)
+            losses.append(f(x, y).item())
+        return losses, model
+
+    (l_e, m_e), (l_j, m_j) = run(False), run(True)
+    np.testing.assert_allclose(l_j, l_e, rtol=1e-5)
+    assert m_j[0].weight.grad is None and m_e[0].weight.grad is None
+    for p_e, p_j in zip(m_e.parameters(), m_j.parameters()):
+        np.testing.assert_allclose(p_j.detach().numpy(), p_e.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_steps_touching_different_tensors_settle():

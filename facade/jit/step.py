@@ -66,7 +66,9 @@ class _Entry:
         self.bumps = []  # (position, count) of the state tensors the step writes in place
         self.changed = []  # positions of the state tensors whose value the step changes
         # what the last call left behind, for the fast guard (see Jitted._unchanged_since)
-        self.after_nodes, self.after_vals, self.after_grads = [], [], []
+        self.after_nodes, self.after_vals, self.after_grads, self.after_rg = [], [], [], []
+        self.versions = []  # (version counter, bump) of the state tensors the step writes in place
+        self.live_raw = None  # the live numbers as their containers held them (when plain numbers)
         self.arg_sig, self.live_zero = None, None
         self.results = None  # what the step returns (tensors.Results)
         self.fn = None
@@ -134,7 +136,7 @@ class Jitted:
             # a .grad the step reads (its storage is state) counts by identity; one it only
             # replaces (zero_grad(set_to_none=True), then backward) by its presence alone
             grad = None if g is None else id(g) if id(g._storage) in ids else True
-            state.append((id(st), st.node.shape, st.node.dtype.name, grad))
+            state.append((id(st), st.node.shape, st.node.dtype.name, grad, t._rg))
         values = _live.read(self._live)
         self._live_values = (self._live, values)  # read once per call: _inputs passes them in
         return _arg_signature(args, kwargs), tuple(state), tuple(v == 0 for v in values)
@@ -143,17 +145,23 @@ class Jitted:
         """The fast guard: True when the state is exactly as the last call left it (the same
         nodes in the same storages, the same .grad objects) and the arguments and the zero
         pattern of the live numbers match, so the full guard would pick `entry` again."""
-        if entry.live is not self._live or len(entry.state) != len(self._state):
+        pairs = self._live
+        if entry.live is not pairs or len(entry.state) != len(self._state):
             return False
-        for t, n, g in zip(entry.state, entry.after_nodes, entry.after_grads):
-            if t._storage.node is not n or t._grad is not g:
+        for t, n, g, r in zip(entry.state, entry.after_nodes, entry.after_grads, entry.after_rg):
+            if t._storage.node is not n or t._grad is not g or t._rg is not r:
                 return False
-        values = _live.read(self._live)
-        if values != entry.live_last and entry.live_zero != tuple(v == 0 for v in values):
-            return False
         if _arg_signature(args, kwargs) != entry.arg_sig:
             return False
-        self._live_values = (self._live, values)
+        raw = entry.live_raw
+        if raw is not None and [c[k] for c, k in pairs] == raw:
+            values = entry.live_last  # (the same numbers: no float() of each)
+        else:
+            values = _live.read(pairs)
+            if values != entry.live_last and entry.live_zero != tuple(v == 0 for v in values):
+                return False
+            entry.live_raw = _plain([c[k] for c, k in pairs])
+        self._live_values = (pairs, values)
         return True
 
     def _note_recompile(self, key):
@@ -386,8 +394,8 @@ class Jitted:
         that entry's step last made for its state tensor k: the caller's `g` and the argument,
         the owner's ._grad, the fast guard's record, and the grad-object lists of entry and of
         the `others` entries."""
-        return (3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
-                + sum(o is g for e in others for o in e.grad_objects))
+        n = 3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
+        return n + sum(o is g for e in others for o in e.grad_objects) if others else n
 
     def _write_back(self, entry, outs, args, kwargs, fresh=True, history=None):
         """Point the state's storages (and the .grad tensors') at new source nodes holding the
@@ -401,25 +409,30 @@ class Jitted:
             entry.after_nodes = [t._storage.node for t in state]
             entry.after_vals = [n.value for n in entry.after_nodes]  # (as _inputs left them: arrays)
             entry.after_grads = [t._grad for t in state]
+            entry.after_rg = [t._rg for t in state]
+            entry.versions = [(state[k]._vc, bump) for k, bump in entry.bumps]
             entry.arg_sig = _arg_signature(args, kwargs)
+            raw = [c[k] for c, k in entry.live]
             entry.live_zero = tuple(v == 0 for v in _live.read(entry.live))
+            entry.live_raw = _plain(raw)
         after, after_vals = entry.after_nodes, entry.after_vals
         getrefcount = sys.getrefcount
         for k, v in zip(entry.changed, state_vals):
-            st = state[k]._storage
-            n = st.node
+            n = after[k]
             # held only by the storage, the record, `n` and getrefcount's argument: nothing can
             # tell the node's old value from its new one, so it takes the new value in place
-            if n is after[k] and getrefcount(n) == 4:
+            # (the fast guard found each storage holding its record; the full guard did not
+            # look, and then the record was just taken from the storages)
+            if getrefcount(n) == 4:
                 n.value = v
             else:
                 n = after[k] = source(v, n)
-                st.set(n)
+                state[k]._storage.set(n)
             after_vals[k] = v
-        for k, bump in entry.bumps:
-            state[k]._vc[0] += bump
+        for vc, bump in entry.versions:
+            vc[0] += bump
         gi, after_grads, objects = iter(grad_vals), entry.after_grads, entry.grad_objects
-        others = [e for e in self._entries.values() if e is not entry] if entry.grad_owners else ()
+        others = [e for e in self._entries.values() if e is not entry] if len(self._entries) > 1 else ()
         for i, k in enumerate(entry.grad_owners):
             g = objects[i]
             if g is not None:
@@ -443,3 +456,15 @@ class Jitted:
         self._fast = entry
         return entry.results.build(out_vals, entry.program, history)
 
+
+def _plain(raw):
+    """`raw` (live numbers as their containers hold them) when each is a Python number or a
+    tuple of them, which cannot change without the container being written; else None (a
+    list or a tensor could change in place, and must be read every call)."""
+    for v in raw:
+        if type(v) is tuple:
+            if not all(type(x) in (float, int, bool) for x in v):
+                return None
+        elif type(v) not in (float, int, bool):
+            return None
+    return raw

@@ -156,6 +156,7 @@ class Results:
         T = _dispatch.Tensor
         leaves, self.tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, T))
         self.kinds = [isinstance(o, T) for o in leaves]
+        self.bare = self.kinds == [True] and self.tree.num_nodes == 1  # the result is one tensor
         self.static = [None if is_t else o for o, is_t in zip(leaves, self.kinds)]
         tensors = [o for o in leaves if isinstance(o, T)]
         self.ids = {id(o) for o in tensors}
@@ -180,5 +181,7 @@ class Results:
             tensors = iter(_diff.attach(program, history, values, self.meta, self.requires_grad))
         else:
             tensors = iter([_dispatch.wrap(value_node(v, shape, dtype)) for v, (shape, dtype) in zip(values, self.meta)])
+        if self.bare:
+            return next(tensors)
         leaves = [next(tensors) if is_t else static for is_t, static in zip(self.kinds, self.static)]
         return jax.tree_util.tree_unflatten(self.tree, leaves)
