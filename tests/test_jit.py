@@ -159,6 +159,33 @@ def test_a_grad_that_zero_grad_dropped_is_not_kept_alive():
     assert torch.engine.stats()["compiles"] == 0
 
 
+def test_steady_calls_update_in_place_and_reuse_the_gradients_buffers():
+    """Donation: each call writes the parameters into their own buffers and the new gradients
+    into the buffers of the old ones (zero_grad() dropped them), so a step holds one copy of
+    each, as PyTorch does. A .grad someone keeps is not reused: it keeps its values."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    _, _, x, y = make_problem()
+    step = torch.jit.jit(module_step(model, opt))
+    for _ in range(3):
+        step(x, y)
+
+    def buffers(get):
+        return [get(p)._storage.node.value.unsafe_buffer_pointer() for p in model.parameters()]
+
+    params, grads = buffers(lambda p: p), buffers(lambda p: p.grad)
+    step(x, y)
+    assert buffers(lambda p: p) == params
+    assert sorted(buffers(lambda p: p.grad)) == sorted(grads)
+    kept = model[0].weight.grad
+    values = kept.numpy().copy()
+    step(x, y)
+    assert model[0].weight.grad is not kept
+    np.testing.assert_array_equal(kept.numpy(), values)
+    assert not np.array_equal(model[0].weight.grad.numpy(), values)
+
+
 def test_freezing_a_parameter_between_calls_is_seen():
     """requires_grad_(False) on a parameter between calls: it gets no .grad and SGD leaves it
     alone from then on, as in eager code (the step is traced again for it)."""

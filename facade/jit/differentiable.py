@@ -43,6 +43,12 @@ class Layout:
       the new state into the old buffers, so a parameter is updated in place (no second copy
       on an accelerator; on the CPU no fresh pages to allocate and fault in each call).
 
+    * A donating program may also take, last, buffers it does not read (`recycle=True` in
+      `compile`): the old `.grad` values the step drops (zero_grad() before backward), which
+      XLA then reuses for the new gradients. Without that, the old gradients stay allocated
+      until the call has made the new ones (twice the gradients' memory at the peak, where
+      PyTorch frees them first) and are freed one by one afterwards.
+
     `arrange(inputs)` turns (used state values, argument values, key, live) into a call's
     arguments; `replay` runs the jaxpr on those inputs flattened (the COMPILED node's
     implementation)."""
@@ -72,19 +78,24 @@ class Layout:
         state = inputs[0]
         return ([state[k] for k in self.changed], [state[k] for k in self.kept]) + tuple(inputs[1:])
 
-    def compile(self, inputs, donate):
+    def compile(self, inputs, donate, recycled=None):
         """Compiled for a call's `inputs` (unarranged: their shapes and placements), donating the
-        replaced state when `donate`."""
+        replaced state when `donate`, and taking `recycled` (arrays: their shapes and
+        placements) as a last, donated argument that nothing reads when it is given."""
         order = self.changed + self.kept
 
-        def program(changed_vals, kept_vals, arg_vals, key, live):
+        def program(changed_vals, kept_vals, arg_vals, key, live, *recycled):
             used = [None] * len(order)
             for k, v in zip(order, list(changed_vals) + list(kept_vals)):
                 used[k] = v
             flat = jax.tree_util.tree_leaves((self._full(used), arg_vals, key, live))
             return jax.tree_util.tree_unflatten(self._out_tree, self._fn(*flat))
 
-        return jax.jit(program, donate_argnums=(0,) if donate else ()).lower(*self.arrange(inputs)).compile()
+        args = self.arrange(inputs)
+        if recycled is None:
+            return jax.jit(program, donate_argnums=(0,) if donate else ()).lower(*args).compile()
+        # (keep_unused: an argument nothing reads is otherwise dropped, and its buffer with it)
+        return jax.jit(program, donate_argnums=(0, 5), keep_unused=True).lower(*args, recycled).compile()
 
 
 def _impl(*a):

@@ -71,7 +71,6 @@ class _Entry:
         self.live_raw = None  # the live numbers as their containers held them (when plain numbers)
         self.arg_sig, self.live_zero = None, None
         self.results = None  # what the step returns (tensors.Results)
-        self.fn = None
         self.touched_outside = []
         self.live = []  # (container, key) read through jit.live, in program-input order
         self.live_capacity = 0
@@ -81,7 +80,9 @@ class _Entry:
         self.donated = ()  # state positions whose buffers the program takes over (see _donatable)
         self.layout = None  # how fn takes its inputs (differentiable.Layout)
         self.used = []  # positions in the traced state of the tensors the entry takes (see _prune)
-        self.keeping_fn = None
+        self.programs = {}  # the compiled step, each way a call may need it (see _program)
+        self.recycles = []  # positions of the state tensors whose old .grad buffers a call may take over
+        self.storage_ids = set()
 
 
 class Jitted:
@@ -286,8 +287,11 @@ class Jitted:
         # donated (unless the step ran its own backward, which freed that history)
         if donate and entry.changed and (entry.ran_backward or not any(entry.results.requires_grad)):
             entry.donated = tuple(entry.changed)
-        entry.fn = layout.compile(inputs, donate=bool(entry.donated))
-        _engine._STATS["compiles"] += 1
+        if entry.donated:
+            entry.recycles = [k for k, g in zip(entry.grad_owners, entry.grad_objects) if g is not None]
+        entry.storage_ids = {id(t._storage) for t in entry.state}
+        # (compiled by the first call, which runs next: only then is it known whether that call
+        # can donate, and recycle the old gradients' buffers)
         self._live = entry.live
         return True
 
@@ -343,10 +347,16 @@ class Jitted:
         if entry.results.wanted():
             # a step that ran backward itself freed its graph: the outputs' node needs no inputs
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
-        fn = entry.fn
-        if entry.donated and not self._donatable(entry, inputs[0]):
-            fn = self._keeping(entry, inputs)
-        return self._write_back(entry, fn(*entry.layout.arrange(inputs)), args, kwargs, fresh, history)
+        if not entry.donated or not self._donatable(entry, inputs[0]):
+            outs = self._program(entry, "keep", inputs)(*entry.layout.arrange(inputs))
+        else:
+            recycled = self._recycled(entry) if entry.recycles else None
+            if recycled is None:
+                outs = self._program(entry, "donate", inputs)(*entry.layout.arrange(inputs))
+            else:
+                outs = self._program(entry, "recycle", inputs, recycled)(*entry.layout.arrange(inputs), recycled)
+            del recycled
+        return self._write_back(entry, outs, args, kwargs, fresh, history)
 
     def _donatable(self, entry, state_vals):
         """True when nothing but the state's own storage holds the values the program would take
@@ -372,12 +382,47 @@ class Jitted:
                 return False
         return True
 
-    def _keeping(self, entry, inputs):
-        """The entry's program compiled without donation (once, on first need)."""
-        if entry.keeping_fn is None:
-            entry.keeping_fn = entry.layout.compile(inputs, donate=False)
+    def _recycled(self, entry):
+        """The values of the .grad tensors the step replaces (zero_grad() drops them, backward
+        makes new ones), for the program to take over their buffers (differentiable.Layout), when
+        each still has one and nothing but its owner and facade's records holds it, its storage,
+        its node or its value (a tensor kept, an alias, a pending op reading it, or the state
+        itself reading it). None otherwise."""
+        getrefcount = sys.getrefcount
+        state, after_grads = entry.state, entry.after_grads
+        ids = entry.storage_ids
+        entries = self._entries.values() if self._entries else (entry,)
+        out = []
+        for k in entry.recycles:
+            g = state[k]._grad
+            if g is None or id(g._storage) in ids:
+                return None
+            # this frame's `g`, getrefcount's argument, the owner's ._grad, the fast guard's
+            # record, the entries' grad-object lists
+            held = 3 + (k < len(after_grads) and after_grads[k] is g) + sum(o is g for e in entries for o in e.grad_objects)
+            if entry not in entries:
+                held += sum(o is g for o in entry.grad_objects)
+            if getrefcount(g) != held or getrefcount(g._storage) != 2:
+                return None
+            n = g._storage.node
+            if n.op is not None or getrefcount(n) != 3:  # the storage, `n`, the argument
+                return None
+            v = n.value
+            if v is None or getrefcount(v) != 3:  # the node, `v`, the argument
+                return None
+            out.append(v)
+        return out
+
+    @staticmethod
+    def _program(entry, kind, inputs, recycled=None):
+        """The entry's program compiled one way (once, on first need): "donate" (the replaced
+        state), "recycle" (that and the old gradients' buffers) or "keep" (nothing: for an
+        entry that never donates, or a call whose old values something else still holds)."""
+        fn = entry.programs.get(kind)
+        if fn is None:
+            fn = entry.programs[kind] = entry.layout.compile(inputs, donate=kind != "keep", recycled=recycled)
             _engine._STATS["compiles"] += 1
-        return entry.keeping_fn
+        return fn
 
     def _history(self, entry, args, kwargs, inputs):
         """What the outputs' COMPILED node reads (see differentiable.py), taken before the call
