@@ -34,6 +34,7 @@ import numpy as np
 from .. import _dispatch, _engine, _random
 from .._grad_mode import STATE as _GRAD
 from . import differentiable as _diff
+from .layout import Layout
 from . import live_numbers as _live
 from .discovery import discover
 from .errors import JitError, is_tracer
@@ -78,7 +79,7 @@ class _Entry:
         self.live_last = None  # the live numbers of the last call, and that vector on the device
         self.live_array = None
         self.donated = ()  # state positions whose buffers the program takes over (see _donatable)
-        self.layout = None  # how fn takes its inputs (differentiable.Layout)
+        self.layout = None  # how fn takes its inputs (layout.py)
         self.used = []  # positions in the traced state of the tensors the entry takes (see _prune)
         self.programs = {}  # the compiled step, each way a call may need it (see _program)
         self.recycles = []  # positions of the state tensors whose old .grad buffers a call may take over
@@ -280,7 +281,7 @@ class Jitted:
         if entry.touched_outside or entry.live_overflow:
             return False
         inputs = self._prune(entry, inputs)
-        layout = entry.layout = _diff.Layout(stage, entry.used, entry.changed)
+        layout = entry.layout = Layout(stage, entry.used, entry.changed)
         n_changed, n_grads = len(entry.changed), sum(g is not None for g in entry.grad_objects)
         entry.program = _diff.Program(layout.replay, n_changed + n_grads, n_changed + n_grads + len(entry.results.meta))
         # outputs with a history read the call's inputs again at backward: then nothing is
@@ -384,7 +385,7 @@ class Jitted:
 
     def _recycled(self, entry):
         """The values of the .grad tensors the step replaces (zero_grad() drops them, backward
-        makes new ones), for the program to take over their buffers (differentiable.Layout), when
+        makes new ones), for the program to take over their buffers (layout.py), when
         each still has one and nothing but its owner and facade's records holds it, its storage,
         its node or its value (a tensor kept, an alias, a pending op reading it, or the state
         itself reading it). None otherwise."""
