@@ -70,9 +70,16 @@ class Node:
 
 
 def source(value, dtype):
-    """A concrete value with no history."""
+    """A node holding the array `value` (a facade `dtype`), with no history."""
     n = Node(None, (), (), value, tuple(value.shape), dtype)
-    n.device = next(iter(value.devices()))
+    n.device = next(iter(value.devices())) if hasattr(value, "devices") else None
+    return n
+
+
+def source_like(value, like):
+    """A node holding `value`, with no history and the shape, dtype and device of the node `like`."""
+    n = Node(None, (), (), value, like.shape, like.dtype)
+    n.device = like.device
     return n
 
 

@@ -30,7 +30,7 @@ from .. import _engine
 from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
-from .._tape import Node, new_generation, observed
+from .._tape import Node, new_generation, observed, source_like
 from . import _replay
 from ._complex import torch_convention
 from .hooks import HOOKED
@@ -312,12 +312,6 @@ def _call(key, w, build):
     return prog.run(in_vals, floats, ints, op_by_op=True)
 
 
-def _source_like(v, like):
-    n = Node(None, (), (), v, like.shape, like.dtype)
-    n.device = like.device
-    return n
-
-
 def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, targets=None, accumulate=True, cuts=()):
     """Differentiate `roots` (Nodes) with `cotangents` (Nodes).
 
@@ -449,11 +443,11 @@ def _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes):
             n.args = ()
     for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
         g = leaf_tensors[k]._grad
-        g._storage.set(_source_like(totals_v[k], g._storage.node))
+        g._storage.set(source_like(totals_v[k], g._storage.node))
         g._vc[0] += 1
         totals_v[k] = None
-    totals = [None if v is None else wrap(_source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
-    return totals, [wrap(_source_like(v, n)) for v, n in zip(probes_v, probes)]
+    totals = [None if v is None else wrap(source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
+    return totals, [wrap(source_like(v, n)) for v, n in zip(probes_v, probes)]
 
 
 def _result(leaf_tensors, totals, probe_nodes, probe_grads, old_targets):

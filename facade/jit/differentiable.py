@@ -14,7 +14,7 @@ CompiledFunctionBackward.
 from .. import _dtype
 from .._dispatch import wrap
 from .._ops.table import GETITEM, defop
-from .._tape import Node
+from .._tape import Node, source
 
 
 class Program:
@@ -50,12 +50,6 @@ class _KeyDtype:
 CARRIED = _KeyDtype()
 
 
-def constant(value, dtype):
-    n = Node(None, (), (), value, tuple(value.shape), dtype)
-    n.device = next(iter(value.devices())) if hasattr(value, "devices") else None
-    return n
-
-
 FREED = ("freed",)  # attach's `history` for a step that ran a backward itself
 
 
@@ -73,7 +67,7 @@ def attach(prog, history, out_vals, out_meta, out_rg):
         nodes, versions, key, live = history
         # the RNG key goes in as JAX's typed key array (no facade dtype: the node only carries it,
         # nothing reads it as a tensor); the live numbers as float64
-        args = tuple(nodes) + (constant(key, CARRIED), constant(live, _dtype.float64))
+        args = tuple(nodes) + (source(key, CARRIED), source(live, _dtype.float64))
         node = Node(COMPILED, args, (prog,), None, None, None, True)
         for a in args:
             a.uses += 1

@@ -32,11 +32,11 @@ from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from .. import _engine, _random
 from .._ops.table import defop
-from .._tape import Node
+from .._tape import Node, source, source_like
 from . import differentiable as _diff
 from . import live_numbers as _live
 from .errors import JitError, is_tracer
-from .tensors import ArgWrites, Results, arg_tensors, live_tensors, run_traced, source, storage_tensors
+from .tensors import ArgWrites, Results, arg_tensors, live_tensors, run_traced, storage_tensors
 
 _NEVER_COMPUTED = (
     "facade.jit: this tensor was created inside a call of a jitted function that raised (see that error), so its "
@@ -124,7 +124,7 @@ class _FirstTouch:
                 with jax.ensure_compile_time_eval():  # on the device once, as eager code would
                     _engine.as_jax([n])
             value = n.value
-        fresh = source(value, n)
+        fresh = source_like(value, n)
         self.before.rebound[id(st)] = fresh
         st.set(fresh)
 
@@ -185,7 +185,7 @@ def _discover(fn, args, kwargs):
     if results.wanted():
         history = _diff.FREED if trace.ran_backward else _history(lifted, lifted_vals, before, args_t, key_before)
     for (t, n), v in zip(trace.targets, target_vals):
-        t._storage.set(source(v, n))
+        t._storage.set(source_like(v, n))
         if t._grad_fn is not None:  # a kept result of the step keeps its value, not its history
             t._grad_fn = None
     trace.arg_writes.write(args_t, arg_vals_out)
@@ -293,7 +293,7 @@ def _history(lifted, lifted_vals, before, args_t, key):
     nodes, versions = [], []
     for t, v in zip(lifted, lifted_vals):
         if t is None:
-            nodes.append(_diff.constant(v, _diff.CARRIED))
+            nodes.append(source(v, _diff.CARRIED))
             continue
         k = index[id(t)]
         # (a tensor the step wrote enters with the value it read, without history)

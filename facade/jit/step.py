@@ -32,13 +32,14 @@ import jax
 import numpy as np
 
 from .. import _dispatch, _engine, _random
+from .._tape import source_like
 from .._grad_mode import STATE as _GRAD
 from . import differentiable as _diff
 from .layout import Layout
 from . import live_numbers as _live
 from .discovery import discover
 from .errors import JitError, is_tracer
-from .tensors import ArgWrites, Results, Tracker, arg_tensors, live_tensors, run_traced, source, storage_tensors
+from .tensors import ArgWrites, Results, Tracker, arg_tensors, live_tensors, run_traced, storage_tensors
 
 
 def _arg_signature(args, kwargs):
@@ -231,7 +232,7 @@ class Jitted:
             tracker = Tracker()
             provider = _live.Provider(live_vals)
             for t, v in zip(state, state_vals):
-                t._storage.set(source(v, t._storage.node))
+                t._storage.set(source_like(v, t._storage.node))
             out, entry.ran_backward, given = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
             writes = entry.arg_writes = ArgWrites(given)
             del given
@@ -472,7 +473,7 @@ class Jitted:
             if getrefcount(n) == 4:
                 n.value = v
             else:
-                n = after[k] = source(v, n)
+                n = after[k] = source_like(v, n)
                 state[k]._storage.set(n)
             after_vals[k] = v
         for vc, bump in entry.versions:
@@ -486,14 +487,14 @@ class Jitted:
                     # someone kept the last call's .grad (or an alias of it, p.grad.detach()): as
                     # in PyTorch, where backward makes a new one, that tensor keeps its values and
                     # the new gradient is a new tensor
-                    g = objects[i] = _dispatch.wrap(source(next(gi), g._storage.node))
+                    g = objects[i] = _dispatch.wrap(source_like(next(gi), g._storage.node))
                 else:
                     st = g._storage
                     n = st.node
                     if n.op is None and getrefcount(n) == 3:  # the storage, `n`, the argument
                         n.value = next(gi)
                     else:
-                        st.set(source(next(gi), n))
+                        st.set(source_like(next(gi), n))
             state[k]._grad = after_grads[k] = g
         if entry.arg_writes.bumps:
             entry.arg_writes.write(arg_tensors(args, kwargs), arg_vals)

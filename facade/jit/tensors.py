@@ -10,7 +10,7 @@ import jax
 from .. import _dispatch, _random
 from .._creation import wrap_value
 from .._grad_mode import STATE as _GRAD
-from .._tape import TRACKING, Node
+from .._tape import TRACKING, source
 from ..autograd.engine import BACKWARDS as _BACKWARDS
 from . import differentiable as _diff
 from . import live_numbers as _live
@@ -78,19 +78,6 @@ def live_tensors(collect=True):
     return [o for o in gc.get_objects() if type(o) in kinds]
 
 
-def source(value, like):
-    """A node holding `value`, with the shape, dtype and device of the node `like`."""
-    n = Node(None, (), (), value, like.shape, like.dtype)
-    n.device = like.device
-    return n
-
-
-def value_node(v, shape, dtype):
-    n = Node(None, (), (), v, shape, dtype)
-    n.device = next(iter(v.devices())) if hasattr(v, "devices") else None
-    return n
-
-
 def as_arg(original, value):
     """The tensor a traced step sees in place of the argument `original`: `value` (a tracer),
     requiring grad as the original does."""
@@ -144,7 +131,7 @@ class ArgWrites:
         for (i, bump), v in zip(self.bumps, values):
             a = arg_tensors[i]
             n = a._node()
-            a._set_node(value_node(v, n.shape, n.dtype))  # (through a view into its base, as eager)
+            a._set_node(source(v, n.dtype))  # (through a view into its base, as eager)
             a._vc[0] += bump - 1
 
 
@@ -180,7 +167,7 @@ class Results:
         if history is not None:
             tensors = iter(_diff.attach(program, history, values, self.meta, self.requires_grad))
         else:
-            tensors = iter([_dispatch.wrap(value_node(v, shape, dtype)) for v, (shape, dtype) in zip(values, self.meta)])
+            tensors = iter([_dispatch.wrap(source(v, dtype)) for v, (_, dtype) in zip(values, self.meta)])
         if self.bare:
             return next(tensors)
         leaves = [next(tensors) if is_t else static for is_t, static in zip(self.kinds, self.static)]
