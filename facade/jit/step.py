@@ -35,6 +35,7 @@ from .. import _dispatch, _engine, _random
 from .._tape import source_like
 from .._grad_mode import STATE as _GRAD
 from . import differentiable as _diff
+from . import holders
 from .layout import Layout
 from . import live_numbers as _live
 from .discovery import discover
@@ -118,7 +119,7 @@ class Jitted:
             return self._discover(args, kwargs)
         entry = self._fast
         if entry is not None and self._unchanged_since(entry, args, kwargs):
-            return self._run(entry, args, kwargs, fresh=False)
+            return self._call(entry, args, kwargs, fresh=False)
         key = self._guard(args, kwargs)
         entry = self._entries.get(key)
         if entry is None:
@@ -128,7 +129,7 @@ class Jitted:
             key = self._guard(args, kwargs)
             self._entries[key] = entry
             return entry.last_result
-        return self._run(entry, args, kwargs)
+        return self._call(entry, args, kwargs)
 
     # ---- guards ------------------------------------------------------------------------
     def _guard(self, args, kwargs):
@@ -340,80 +341,22 @@ class Jitted:
             entry.live_last, entry.live_array = list(values), jax.device_put(padded, device)
         return state_vals, arg_vals, key, entry.live_array
 
-    def _run(self, entry, args, kwargs, fresh=True):
-        return self._call(entry, args, kwargs, fresh)
-
     def _call(self, entry, args, kwargs, fresh=True):
         inputs = self._inputs(entry, args, kwargs, None if fresh else entry.after_nodes)
         history = None
         if entry.results.wanted():
             # a step that ran backward itself freed its graph: the outputs' node needs no inputs
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
-        if not entry.donated or not self._donatable(entry, inputs[0]):
+        if not entry.donated or not holders.donatable(entry, self._entries.values(), self._fast, inputs[0]):
             outs = self._program(entry, "keep", inputs)(*entry.layout.arrange(inputs))
         else:
-            recycled = self._recycled(entry) if entry.recycles else None
+            recycled = holders.recycled(entry, self._entries.values()) if entry.recycles else None
             if recycled is None:
                 outs = self._program(entry, "donate", inputs)(*entry.layout.arrange(inputs))
             else:
                 outs = self._program(entry, "recycle", inputs, recycled)(*entry.layout.arrange(inputs), recycled)
             del recycled
         return self._write_back(entry, outs, args, kwargs, fresh, history)
-
-    def _donatable(self, entry, state_vals):
-        """True when nothing but the state's own storage holds the values the program would take
-        over. Something else may: a pending op recorded on a parameter since the last call
-        (`before = w.clone()`, an eager forward), a LEAF node, a deepcopy sharing the array.
-        Those must still read the old values after the call, so then nothing is donated."""
-        fast = self._fast
-        getrefcount = sys.getrefcount
-        for k in entry.donated:
-            node = entry.state[k]._storage.node
-            # the storage, this frame's `node`, getrefcount's argument, and the fast guards'
-            # records: after the entry's own last call only its record can hold the node
-            # the value: the node, the input list, this frame's `value`, getrefcount's argument,
-            # and the same records
-            value = state_vals[k]
-            if fast is entry:
-                expected = 3 + (entry.after_nodes[k] is node)
-                expected_value = 4 + (entry.after_vals[k] is value)
-            else:
-                expected = 3 + sum(n is node for e in self._entries.values() for n in e.after_nodes)
-                expected_value = 4 + sum(v is value for e in self._entries.values() for v in e.after_vals)
-            if getrefcount(node) != expected or getrefcount(value) != expected_value:
-                return False
-        return True
-
-    def _recycled(self, entry):
-        """The values of the .grad tensors the step replaces (zero_grad() drops them, backward
-        makes new ones), for the program to take over their buffers (layout.py), when
-        each still has one and nothing but its owner and facade's records holds it, its storage,
-        its node or its value (a tensor kept, an alias, a pending op reading it, or the state
-        itself reading it). None otherwise."""
-        getrefcount = sys.getrefcount
-        state, after_grads = entry.state, entry.after_grads
-        ids = entry.storage_ids
-        entries = self._entries.values() if self._entries else (entry,)
-        out = []
-        for k in entry.recycles:
-            g = state[k]._grad
-            if g is None or id(g._storage) in ids:
-                return None
-            # this frame's `g`, getrefcount's argument, the owner's ._grad, the fast guard's
-            # record, the entries' grad-object lists
-            held = 3 + (k < len(after_grads) and after_grads[k] is g) + sum(o is g for e in entries for o in e.grad_objects)
-            if entry not in entries:
-                held += sum(o is g for o in entry.grad_objects)
-            if getrefcount(g) != held or getrefcount(g._storage) != 2:
-                return None
-            n = g._storage.node
-            if n.op is not None or getrefcount(n) != 3:  # the storage, `n`, the argument
-                return None
-            v = n.value
-            if v is None or getrefcount(v) != 3:  # the node, `v`, the argument
-                return None
-            out.append(v)
-        return out
 
     @staticmethod
     def _program(entry, kind, inputs, recycled=None):
@@ -434,15 +377,6 @@ class Jitted:
         arg_nodes = [a._input_node() for a in args]
         versions = [(t._vc, t._vc[0]) for t in entry.state] + [(a._vc, a._vc[0]) for a in args]
         return state_nodes + arg_nodes, versions, inputs[2], inputs[3]
-
-    @staticmethod
-    def _grad_holders(entry, others, k, g):
-        """What sys.getrefcount(g) reads when nothing outside facade holds the .grad tensor g
-        that entry's step last made for its state tensor k: the caller's `g` and the argument,
-        the owner's ._grad, the fast guard's record, and the grad-object lists of entry and of
-        the `others` entries."""
-        n = 3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
-        return n + sum(o is g for e in others for o in e.grad_objects) if others else n
 
     def _write_back(self, entry, outs, args, kwargs, fresh=True, history=None):
         """Point the state's storages (and the .grad tensors') at new source nodes holding the
@@ -483,7 +417,7 @@ class Jitted:
         for i, k in enumerate(entry.grad_owners):
             g = objects[i]
             if g is not None:
-                if getrefcount(g) != self._grad_holders(entry, others, k, g) or getrefcount(g._storage) != 2:
+                if getrefcount(g) != holders.grad_holders(entry, others, k, g) or getrefcount(g._storage) != 2:
                     # someone kept the last call's .grad (or an alias of it, p.grad.detach()): as
                     # in PyTorch, where backward makes a new one, that tensor keeps its values and
                     # the new gradient is a new tensor
