@@ -12,11 +12,14 @@ How a call works:
    unchanged (facade's tape records and evaluates on tracers); the outputs are `fn`'s
    result, every state tensor's final value, the final `.grad` of each state tensor, and the
    advanced RNG key. If the trace touched a tensor outside the state, it is added and the
-   trace is redone.
+   trace is redone; state no trace touched is dropped (`_prune`). The program is compiled
+   from the traced jaxpr (`layout.py`), by the first call that runs it.
 3. **Steady state.** Later calls with the same guards (argument shapes/dtypes, non-tensor
-   arguments, the state tensors and which of them have a `.grad`) call the compiled program
-   directly and write its outputs back into the same Python objects, so parameters,
-   `.grad`, optimizer state and the RNG look as after an eager call.
+   arguments, the state tensors, which of them have a `.grad` and which require grad) call
+   the compiled program directly and write its outputs back into the same Python objects, so
+   parameters, `.grad`, optimizer state and the RNG look as after an eager call. The old
+   state's buffers, and those of the `.grad` tensors the step replaces, are donated to the
+   program when nothing else holds them (`holders.py`).
 
 What a call returns that requires grad has a history on the tape: one COMPILED node whose
 implementation is the traced jaxpr (`differentiable.py`), so `loss.backward()` after a call
