@@ -205,9 +205,10 @@ def test_freezing_a_parameter_between_calls_is_seen():
             if i == 3:
                 model[0].weight.requires_grad_(False)
             losses.append(f(x, y).item())
-        return losses, model
+        return losses, model, f
 
-    (l_e, m_e), (l_j, m_j) = run(False), run(True)
+    (l_e, m_e, _), (l_j, m_j, jitted) = run(False), run(True)
+    assert jitted.recompiles == 1 and "(8, 4) requires grad: True -> False" in jitted.recompile_reasons[0]
     np.testing.assert_allclose(l_j, l_e, rtol=1e-5)
     assert m_j[0].weight.grad is None and m_e[0].weight.grad is None
     for p_e, p_j in zip(m_e.parameters(), m_j.parameters()):

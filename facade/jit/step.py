@@ -76,6 +76,7 @@ class _Entry:
         self.versions = []  # (version counter, bump) of the state tensors the step writes in place
         self.live_raw = None  # the live numbers as their containers held them (when plain numbers)
         self.arg_sig, self.live_zero = None, None
+        self.key = None  # the full guard's key it is cached under
         self.results = None  # what the step returns (tensors.Results)
         self.touched_outside = []
         self.live = []  # (container, key) read through jit.live, in program-input order
@@ -129,7 +130,7 @@ class Jitted:
             if self._entries:
                 self._note_recompile(key)
             entry = self._trace(args, kwargs)
-            key = self._guard(args, kwargs)
+            key = entry.key = self._guard(args, kwargs)
             self._entries[key] = entry
             return entry.last_result
         return self._call(entry, args, kwargs)
@@ -184,10 +185,25 @@ class Jitted:
             )
 
     def _describe_change(self, key):
-        old = next(reversed(self._entries))
+        """What differs between `key` and the guards of the entry that ran last."""
+        last = self._fast
+        old = last.key if last is not None and last.key is not None else next(reversed(self._entries))
         if old[0] != key[0]:
             return f"argument signature {old[0]} -> {key[0]}"
-        return "the set of state tensors, their shapes, or which of them have a .grad"
+        before, now = old[1], key[1]
+        if [s[0] for s in before] != [s[0] for s in now]:
+            return f"the state is other tensors ({len(before)} -> {len(now)})"
+        for (_, shape, dtype, grad, rg), (_, shape2, dtype2, grad2, rg2) in zip(before, now):
+            what = f"a state tensor of shape {tuple(shape)}"
+            if (shape, dtype) != (shape2, dtype2):
+                return f"{what} is now {tuple(shape2)} {dtype2} (was {dtype})"
+            if (grad is None) != (grad2 is None):
+                return f"{what} {'has no .grad now' if grad2 is None else 'has a .grad now'}"
+            if grad != grad2:
+                return f"{what} has another .grad"
+            if rg != rg2:
+                return f"{what} requires grad: {rg} -> {rg2}"
+        return "a live number (a learning rate, say) became zero, or stopped being zero"
 
     # ---- 1. discovery ------------------------------------------------------------------
     def _discover(self, args, kwargs):
