@@ -26,7 +26,7 @@ class Layout:
     implementation)."""
 
     def __init__(self, stage, used, changed):
-        self.stage, self.changed = stage, list(changed)
+        self.changed = list(changed)
         self.avals = list(stage.in_avals[0][0])  # (the state's, in traced order)
         self.used = list(used)
         wanted = set(self.changed)

@@ -35,14 +35,14 @@ import jax
 import numpy as np
 
 from .. import _dispatch, _engine, _random
-from .._tape import source_like
 from .._grad_mode import STATE as _GRAD
+from .._tape import source_like
 from . import differentiable as _diff
 from . import holders
-from .layout import Layout
 from . import live_numbers as _live
 from .discovery import discover
 from .errors import JitError, is_tracer
+from .layout import Layout
 from .tensors import ArgWrites, Results, Tracker, arg_tensors, live_tensors, run_traced, storage_tensors
 
 
@@ -84,7 +84,7 @@ class _Entry:
         self.live_overflow = False
         self.live_last = None  # the live numbers of the last call, and that vector on the device
         self.live_array = None
-        self.donated = ()  # state positions whose buffers the program takes over (see _donatable)
+        self.donated = ()  # state positions whose buffers the program takes over (see holders.donatable)
         self.layout = None  # how fn takes its inputs (layout.py)
         self.used = []  # positions in the traced state of the tensors the entry takes (see _prune)
         self.programs = {}  # the compiled step, each way a call may need it (see _program)
@@ -432,7 +432,7 @@ class Jitted:
         for vc, bump in entry.versions:
             vc[0] += bump
         gi, after_grads, objects = iter(grad_vals), entry.after_grads, entry.grad_objects
-        others = [e for e in self._entries.values() if e is not entry] if len(self._entries) > 1 else ()
+        others = [e for e in self._entries.values() if e is not entry]
         for i, k in enumerate(entry.grad_owners):
             g = objects[i]
             if g is not None:
