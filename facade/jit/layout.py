@@ -1,5 +1,6 @@
 """How a traced step is compiled again for its later calls (see `Layout`)."""
 import jax
+import jax.numpy as jnp
 from jax.extend.core import jaxpr_as_fun
 
 
@@ -14,8 +15,7 @@ class Layout:
       positions in the used list), then the others. The first may be donated: XLA then writes
       the new state into the old buffers, so a parameter is updated in place (no second copy
       on an accelerator; on the CPU no fresh pages to allocate and fault in each call).
-
-    * A donating program may also take, last, buffers it does not read (`recycle=True` in
+    * A donating program may also take, last, buffers it does not read (`recycled` in
       `compile`): the old `.grad` values the step drops (zero_grad() before backward), which
       XLA then reuses for the new gradients. Without that, the old gradients stay allocated
       until the call has made the new ones (twice the gradients' memory at the peak, where
@@ -35,8 +35,6 @@ class Layout:
         self._out_tree = jax.tree_util.tree_structure(stage.out_info)
 
     def _full(self, used_vals):
-        import jax.numpy as jnp
-
         state = [None] * len(self.avals)
         for k, v in zip(self.used, used_vals):
             state[k] = v
