@@ -43,6 +43,7 @@ def recycled(entry, entries):
     getrefcount = sys.getrefcount
     state, after_grads = entry.state, entry.after_grads
     ids = entry.storage_ids
+    listed = _listed(entries if entry in entries else (*entries, entry))
     out = []
     for k in entry.recycles:
         g = state[k]._grad
@@ -50,9 +51,7 @@ def recycled(entry, entries):
             return None
         # this frame's `g`, getrefcount's argument, the owner's ._grad, the fast guard's
         # record, the entries' grad-object lists
-        held = 3 + (k < len(after_grads) and after_grads[k] is g) + sum(o is g for e in entries for o in e.grad_objects)
-        if entry not in entries:
-            held += sum(o is g for o in entry.grad_objects)
+        held = 3 + (k < len(after_grads) and after_grads[k] is g) + listed.get(id(g), 0)
         if getrefcount(g) != held or getrefcount(g._storage) != 2:
             return None
         n = g._storage.node
@@ -72,3 +71,13 @@ def grad_holders(entry, others, k, g):
     the `others` entries."""
     n = 3 + (entry.state[k]._grad is g) + (entry.after_grads[k] is g)
     return n + sum(o is g for e in others for o in e.grad_objects) if others else n
+
+
+def _listed(entries):
+    """id -> how many places in the entries' grad-object lists hold that tensor (counted in a
+    frame of its own: a loop variable left bound here would be one more holder)."""
+    counts = {}
+    for e in entries:
+        for o in e.grad_objects:
+            counts[id(o)] = counts.get(id(o), 0) + 1
+    return counts
