@@ -5,6 +5,7 @@ import pytest
 
 import facade as torch
 from facade.jit import JitError
+from test_jit_first_call import training_step
 
 
 def make_problem(seed=0):
@@ -25,19 +26,6 @@ def make_step(w, b, lr=0.05):
             b.sub_(lr * b.grad)
         w.grad.zero_()
         b.grad.zero_()
-        return loss
-
-    return step
-
-
-def module_step(model, opt):
-    """The usual step of a module: zero_grad, MSE loss, backward, opt.step; returns the loss."""
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
         return loss
 
     return step
@@ -144,7 +132,7 @@ def test_a_grad_that_zero_grad_dropped_is_not_kept_alive():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     _, _, x, y = make_problem()
 
-    step = module_step(model, opt)
+    step = training_step(model, opt)
 
     jitted = torch.jit.jit(step)
     jitted(x, y)
@@ -167,7 +155,7 @@ def test_steady_calls_update_in_place_and_reuse_the_gradients_buffers():
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     _, _, x, y = make_problem()
-    step = torch.jit.jit(module_step(model, opt))
+    step = torch.jit.jit(training_step(model, opt))
     for _ in range(3):
         step(x, y)
 
@@ -197,7 +185,7 @@ def test_freezing_a_parameter_between_calls_is_seen():
         _, _, x, _ = make_problem()
         y = torch.zeros(16, 2)
 
-        step = module_step(model, opt)
+        step = training_step(model, opt)
 
         f = torch.jit.jit(step) if jit else step
         losses = []
