@@ -366,15 +366,18 @@ class Jitted:
         if entry.results.wanted():
             # a step that ran backward itself freed its graph: the outputs' node needs no inputs
             history = _diff.FREED if entry.ran_backward else self._history(entry, args, kwargs, inputs)
+        extra = ()
         if not entry.donated or not holders.donatable(entry, self._entries.values(), self._fast, inputs[0]):
-            outs = self._program(entry, "keep", inputs)(*entry.layout.arrange(inputs))
+            fn = self._program(entry, "keep", inputs)
         else:
             recycled = holders.recycled(entry, self._entries.values()) if entry.recycles else None
             if recycled is None:
-                outs = self._program(entry, "donate", inputs)(*entry.layout.arrange(inputs))
+                fn = self._program(entry, "donate", inputs)
             else:
-                outs = self._program(entry, "recycle", inputs, recycled)(*entry.layout.arrange(inputs), recycled)
+                fn, extra = self._program(entry, "recycle", inputs, recycled), (recycled,)
             del recycled
+        outs = fn(*entry.layout.arrange(inputs), *extra)
+        del extra
         return self._write_back(entry, outs, args, kwargs, fresh, history)
 
     @staticmethod
