@@ -86,7 +86,7 @@ def source_like(value, like):
 class Storage:
     """The shared, mutable cell behind a tensor and all its aliases."""
 
-    __slots__ = ("node", "__weakref__")
+    __slots__ = ("node", "shared", "__weakref__")  # shared: see _shared.py (set only there)
 
     def __init__(self, node):
         self.node = node

@@ -13,6 +13,7 @@ import warnings
 from weakref import ref as _weakref
 
 import numpy as np
+from jax.core import Tracer as _Tracer
 
 from . import _device, _dtype, _engine
 from ._grad_mode import STATE as _GRAD
@@ -465,6 +466,15 @@ class Tensor:
     def numpy(self, *, force=False):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        value = self._value()
+        if self.device.type != "cpu" or isinstance(value, _Tracer):
+            return _device.to_numpy(value)  # (a traced value: the error that says why it has none)
+        from ._shared import share
+
+        return share(self)
+
+    def _array(self):
+        """The value as a NumPy array to read (not to write into, and not sharing memory as numpy() does)."""
         return _device.to_numpy(self._value())
 
     def tolist(self):
@@ -532,7 +542,7 @@ class Tensor:
     def __reduce_ex__(self, proto):
         from ._creation import _rebuild
 
-        return (_rebuild, (self.detach().numpy(), self.dtype.name, self.requires_grad))
+        return (_rebuild, (self._array(), self.dtype.name, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:

@@ -88,7 +88,7 @@ class _Writer:
     def tensor(self, t):
         i = self.tensor_ids.get(id(t))
         if i is None:
-            arr = np.asarray(t.detach().numpy())
+            arr = t._array()
             i = self.array(arr, {"kind": "tensor", "dtype": t.dtype.name, "requires_grad": bool(t.requires_grad),
                                  "parameter": _is_parameter(t), "device": str(t.device)})
             self.tensor_ids[id(t)] = i

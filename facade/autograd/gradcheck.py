@@ -37,7 +37,7 @@ def _is_tensor(x):
 
 
 def _numpy(t):
-    return np.array(t.detach().cpu().numpy())
+    return np.array(t._array())
 
 
 def _tensor(values, like, requires_grad=False):

@@ -20,7 +20,7 @@ __all__ = ["ctc_loss"]
 
 def _ints(value):
     if hasattr(value, "_node"):
-        return np.asarray(value.detach().numpy()).astype(np.int64).reshape(-1)
+        return value._array().astype(np.int64).reshape(-1)
     return np.asarray(list(value) if isinstance(value, (list, tuple)) else [value], np.int64).reshape(-1)
 
 
@@ -47,7 +47,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         if il[b] > steps:
             raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got value {il[b]} "
                                f"(while checking arguments for ctc_loss_allocate_outputs)")
-    values = np.asarray(targets.detach().numpy()).astype(np.int64)
+    values = targets._array().astype(np.int64)
     if targets.ndim == 1:  # concatenated
         width = int(tl.max()) if n and tl.size else 0
         padded = np.zeros((n, width), np.int64)
