@@ -37,6 +37,7 @@ from ._dtype import get_default_dtype, set_default_dtype  # noqa: E402
 from ._device import device  # noqa: E402
 from ._device import cuda as _cuda_cls  # noqa: E402
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from ._grad_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, is_inference_mode_enabled, set_anomaly_enabled  # noqa: E402,F401,E501
 from ._tensor import Size, Tensor  # noqa: E402
 from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged  # noqa: E402,F401
 from . import _api  # noqa: E402
@@ -54,7 +55,9 @@ from ._info import finfo, iinfo  # noqa: E402,F401
 from . import engine  # noqa: E402
 
 _api.attach(Tensor)
-globals().update(_FUNCTIONS)
+from ._ops.out import with_out as _with_out  # noqa: E402
+
+globals().update({_name: _with_out(_name, _fn) for _name, _fn in _FUNCTIONS.items()})
 
 __version__ = "0.1.0"
 
