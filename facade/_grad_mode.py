@@ -1,83 +1,198 @@
-"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode.
+"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode; the anomaly-mode flags.
 
-Each is a context manager and a decorator, as in PyTorch. The state is one module-level
+Each grad mode is a context manager and a decorator, as in PyTorch: a decorated function runs
+under a fresh copy of the context on every call, and a decorated generator function has the mode
+applied each time its body resumes and the caller's mode restored at each yield. no_grad,
+enable_grad and inference_mode also decorate without parentheses. The state is one module-level
 flag read on the hot path of every op (`STATE[0]`).
 """
 import functools
+import inspect
+import warnings
 
 STATE = [True]
+INFERENCE = [False]  # is_inference_mode_enabled(); facade has no separate inference tensors
+ANOMALY = [False, True]  # [enabled, check_nan]: facade only keeps the flags (errors are raised eagerly)
 
 
 def is_grad_enabled():
     return STATE[0]
 
 
-class _GradModeContext:
-    _value = None  # subclasses set the mode they enter
+def is_inference_mode_enabled():
+    return INFERENCE[0]
 
-    def __enter__(self):
-        self._prev = STATE[0]
-        STATE[0] = self._value
-        return self
 
-    def __exit__(self, *exc):
-        STATE[0] = self._prev
-        return False
+def is_anomaly_enabled():
+    return ANOMALY[0]
+
+
+def is_anomaly_check_nan_enabled():
+    return ANOMALY[1]
+
+
+def _type_name(v):
+    t = type(v)
+    if t.__module__ == "builtins" or t.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE: a Python class
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
+def _check_bool(fname, argname, pos, v):
+    if not isinstance(v, bool):
+        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be bool, not {_type_name(v)}")
+
+
+def _set_grad(mode):
+    _check_bool("set_grad_enabled", "enabled", 1, mode)
+    STATE[0] = mode
+
+
+_MISSING = object()
+
+
+def set_anomaly_enabled(enabled=_MISSING, check_nan=True):
+    if enabled is _MISSING:
+        raise TypeError('set_anomaly_enabled() missing 1 required positional arguments: "enabled"')
+    _check_bool("set_anomaly_enabled", "enabled", 1, enabled)
+    _check_bool("set_anomaly_enabled", "check_nan", 2, check_nan)
+    ANOMALY[0], ANOMALY[1] = enabled, check_nan
+
+
+def _generator_under(make_ctx, gen_fn):
+    """Wrap a generator function so that its body runs under a fresh `make_ctx()` on every resume."""
+
+    @functools.wraps(gen_fn)
+    def wrapper(*args, **kwargs):
+        gen = gen_fn(*args, **kwargs)
+        try:
+            with make_ctx():
+                item = next(gen)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with make_ctx():
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: hand it to the generator
+                    with make_ctx():
+                        item = gen.throw(exc)
+                else:
+                    with make_ctx():
+                        item = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
+
+
+class _DecoratorContextManager:
+    """A context manager that also decorates functions (each call runs under `self.clone()`)."""
 
     def __call__(self, fn):
+        if inspect.isclass(fn):
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You should only "
+                "decorate functions or methods. To preserve the current behavior of class decoration, you can "
+                "directly decorate the `__init__` method and nothing else.", FutureWarning, stacklevel=2)
+            cls = fn
+
+            def fn(*args, **kwargs):
+                return cls(*args, **kwargs)
+
+        make_ctx = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _generator_under(make_ctx, fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__(*self._args()):
+            with make_ctx():
                 return fn(*args, **kwargs)
 
         return wrapper
 
-    def _args(self):
-        return ()
-
     def clone(self):
-        return self.__class__(*self._args())
+        return self.__class__()
 
 
-class no_grad(_GradModeContext):
-    _value = False
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a decorator without parentheses: `@no_grad` is `@no_grad()`."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
 
 
-class enable_grad(_GradModeContext):
-    _value = True
-
-
-class set_grad_enabled(_GradModeContext):
-    """Sets grad mode at construction (as a function call) and restores it on context exit."""
-
-    def __init__(self, mode):
-        self._value = bool(mode)
-        self._prev = STATE[0]
-        STATE[0] = self._value
+class no_grad(_NoParamDecoratorContextManager):
+    def __init__(self):
+        self.prev = False
 
     def __enter__(self):
-        return self
+        self.prev = STATE[0]
+        STATE[0] = False
 
     def __exit__(self, *exc):
-        STATE[0] = self._prev
-        return False
-
-    def _args(self):
-        return (self._value,)
+        STATE[0] = self.prev
 
 
-class inference_mode(_GradModeContext):
-    """Like no_grad (facade has no separate inference tensors); inference_mode(False) is a no-op."""
+class enable_grad(_NoParamDecoratorContextManager):
+    def __enter__(self):
+        self.prev = STATE[0]
+        STATE[0] = True
 
-    def __init__(self, mode=True):
-        self._mode = bool(mode)
-        self._value = not mode if mode else None
+    def __exit__(self, *exc):
+        STATE[0] = self.prev
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Sets grad mode at construction (so it works as a plain function call) and restores the mode
+    found then on context exit. As a decorator it puts the mode back at once: only the decorated
+    function runs under `mode`."""
+
+    def __init__(self, mode):
+        self.prev = STATE[0]
+        self.mode = mode
+        _set_grad(mode)
+
+    def __call__(self, fn):
+        STATE[0] = self.prev
+        return super().__call__(fn)
 
     def __enter__(self):
-        self._prev = STATE[0]
-        if self._mode:
-            STATE[0] = False
-        return self
+        STATE[0] = self.mode
 
-    def _args(self):
-        return (self._mode,)
+    def __exit__(self, *exc):
+        STATE[0] = self.prev
+
+    def __repr__(self):
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+    __str__ = __repr__
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class inference_mode(_DecoratorContextManager):
+    """inference_mode(True) turns grad mode off, inference_mode(False) turns it on (as PyTorch's);
+    facade has no separate inference tensors, so otherwise it is no_grad."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # @inference_mode without parentheses
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def __enter__(self):
+        self._prev = (STATE[0], INFERENCE[0])
+        STATE[0], INFERENCE[0] = not self.mode, self.mode
+
+    def __exit__(self, *exc):
+        STATE[0], INFERENCE[0] = self._prev
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -258,17 +258,44 @@ def Variable(data, requires_grad=False):  # noqa: N802 - PyTorch's deprecated na
     return data.detach().requires_grad_(requires_grad) if requires_grad else data
 
 
-class set_detect_anomaly:
-    """Accepted for compatibility; facade's errors are raised eagerly and name the op already."""
+class detect_anomaly:
+    """Enables anomaly mode (torch.is_anomaly_enabled()) inside the block. facade keeps only the flags:
+    its errors are raised eagerly and name the op already, and backward does not check for NaNs."""
 
-    def __init__(self, mode, check_nan=True):
-        self.mode = mode
+    def __init__(self, check_nan=True):
+        from .. import _grad_mode
+
+        self.prev, self.prev_check_nan = _grad_mode.ANOMALY
+        self.check_nan = check_nan
+        import warnings
+
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", stacklevel=2)
 
     def __enter__(self):
-        return self
+        from .._grad_mode import set_anomaly_enabled
+
+        set_anomaly_enabled(True, self.check_nan)
 
     def __exit__(self, *exc):
-        return False
+        from .._grad_mode import set_anomaly_enabled
+
+        set_anomaly_enabled(self.prev, self.prev_check_nan)
 
 
-detect_anomaly = set_detect_anomaly
+class set_detect_anomaly:
+    """Sets anomaly mode at construction (a plain call works) and restores the previous flags on context exit."""
+
+    def __init__(self, mode, check_nan=True):
+        from .. import _grad_mode
+
+        self.prev, self.prev_check_nan = _grad_mode.ANOMALY
+        _grad_mode.set_anomaly_enabled(mode, check_nan)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        from .._grad_mode import set_anomaly_enabled
+
+        set_anomaly_enabled(self.prev, self.prev_check_nan)
