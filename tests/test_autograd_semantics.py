@@ -358,6 +358,30 @@ def abs_and_norm_at_zero(T):
     return [x.grad.item(), z.grad.abs().sum().item()]
 
 
+@scenario(expect=[[0.0, 0.0, 0.5], [0.0, -1.0, 0.0]])
+def atan2_at_the_origin(T):
+    y = T.tensor([0.0, 1.0, 0.0], requires_grad=True, dtype=T.float64)
+    x = T.tensor([0.0, 0.0, 2.0], requires_grad=True, dtype=T.float64)
+    T.atan2(y, x).sum().backward()  # PyTorch's gradient at (0, 0) is zero, not 0/0
+    return [y.grad.tolist(), x.grad.tolist()]
+
+
+@scenario(expect=[[2.0, 2.0], [2.0, 2.0], [2.0, 2.0], [2.0, 2.0], [0.0, 2.0, 5.0, 7.0]])
+def writes_at_a_repeated_index_all_get_the_gradient(T):
+    idx, weight = T.tensor([1, 1]), T.tensor([3.0, 2.0, 5.0, 7.0])
+    grads = []
+    for write in (lambda b, s: b.__setitem__(idx, s), lambda b, s: b.index_put_((idx,), s),
+                  lambda b, s: b.index_copy_(0, idx, s), lambda b, s: b.put_(idx, s)):
+        src = T.tensor([1.0, 4.0], requires_grad=True)
+        b = T.zeros(4)
+        write(b, src)
+        (b * weight).sum().backward()  # the last write wins the value; both sources get the gradient
+        grads.append(src.grad.tolist())
+    base = T.ones(4, requires_grad=True)
+    (base.scatter(0, T.tensor([0, 0]), T.tensor([1.0, 2.0])) * weight).sum().backward()
+    return grads + [base.grad.tolist()]
+
+
 @scenario()
 def grad_fn_names_and_next_functions(T):
     x = T.ones(2, requires_grad=True)

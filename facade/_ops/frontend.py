@@ -39,6 +39,13 @@ def cast(x, dt):
     return x if x.dtype == dt else lax.convert_element_type(x, dt)
 
 
+def set_at(x, key, src):
+    """x.at[key].set(src), with PyTorch's gradient at a repeated index: every element of src gets
+    the output's gradient at its index (JAX's gives it only to the write that won)."""
+    kept = lax.stop_gradient(src)
+    return x.at[key].set(kept) + jnp.zeros_like(x).at[key].add(src - kept)
+
+
 TO_DTYPE = defop("to_dtype", lambda x, dt: cast(x, dt), grad_fn="ToCopyBackward0", saves=False)
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",

@@ -16,7 +16,7 @@ from .._device import to_numpy
 from .._dispatch import record
 from .._views import make_view
 from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
-                       write_result)
+                       set_at, write_result)
 from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
@@ -45,7 +45,7 @@ def _index_put_impl(x, v, *rest):
     key = _key(spec, idx)
     x = jnp.asarray(x)  # a leaf's value may be a numpy array, which has no .at
     v = v.astype(dt) if hasattr(v, "astype") else jnp.asarray(v, dt)
-    return x.at[key].add(v) if accumulate else x.at[key].set(v)
+    return x.at[key].add(v) if accumulate else set_at(x, key, v)
 
 
 INDEX_PUT = defop("index_put", _index_put_impl, grad_fn="IndexPutBackward0", saves=False)
@@ -300,7 +300,7 @@ def _scatter_impl(x, idx, src, d, reduce, dt):
     grid[d] = idx
     key = tuple(grid)
     if reduce is None:
-        return x.at[key].set(src)
+        return set_at(x, key, src)
     if reduce in ("add", "sum"):
         return x.at[key].add(src)
     if reduce in ("multiply", "prod"):

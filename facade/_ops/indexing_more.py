@@ -15,7 +15,7 @@ from .._device import to_numpy, values_to_check
 
 from .. import _dtype
 from .._dispatch import record
-from .frontend import METHODS, cast, check_broadcast, export, is_tensor, operand, promote, type_name, wrap_dim
+from .frontend import METHODS, cast, set_at, check_broadcast, export, is_tensor, operand, promote, type_name, wrap_dim
 from .table import SCALAR, defop
 
 
@@ -55,7 +55,7 @@ def _index_add(x, idx, src, d, alpha, dt):
 def _index_copy(x, idx, src, d, dt):
     xm = _along(x, d) if x.ndim else jnp.reshape(x, (1,))
     sm = _along(cast(src, dt), d) if jnp.ndim(src) else jnp.reshape(cast(src, dt), (1,))
-    out = xm.at[jnp.reshape(idx, (-1,))].set(sm)
+    out = set_at(xm, jnp.reshape(idx, (-1,)), sm)
     return jnp.moveaxis(out, 0, d) if x.ndim else out.reshape(())
 
 

@@ -66,7 +66,14 @@ FMOD = defop("fmod", lambda a, b, dt: jnp.fmod(cast(a, dt), cast(b, dt)), saves=
 POW = defop("pow", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn=lambda n: _pow_name(n))
 # x ** 2: PyTorch saves only the base (a tensor exponent also saves the result)
 POW_SCALAR = defop("pow_scalar", lambda a, b, dt: _pow(cast(a, dt), cast(b, dt)), grad_fn="PowBackward0", saves="in")
-ATAN2 = defop("atan2", lambda a, b, dt: jnp.arctan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0", saves="in")
+def _atan2(a, b):
+    """arctan2 with PyTorch's gradient at (0, 0): zero (JAX's is 0/0, NaN)."""
+    origin = (a == 0) & (b == 0)
+    safe = jnp.arctan2(jnp.where(origin, 1, a), jnp.where(origin, 1, b))
+    return jnp.where(origin, jnp.arctan2(lax.stop_gradient(a), lax.stop_gradient(b)), safe)
+
+
+ATAN2 = defop("atan2", lambda a, b, dt: _atan2(cast(a, dt), cast(b, dt)), grad_fn="Atan2Backward0", saves="in")
 MAXIMUM = defop("maximum", lambda a, b, dt: jnp.maximum(cast(a, dt), cast(b, dt)), grad_fn="MaximumBackward0", saves="in")
 MINIMUM = defop("minimum", lambda a, b, dt: jnp.minimum(cast(a, dt), cast(b, dt)), grad_fn="MinimumBackward0", saves="in")
 HYPOT = defop("hypot", lambda a, b, dt: jnp.hypot(cast(a, dt), cast(b, dt)), grad_fn="HypotBackward0")

@@ -14,12 +14,11 @@ its view in one place (`_copy_of`); unsafe_split & co. are the same split pieces
 """
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from .._dispatch import finish, record, record_node
 from .._grad_mode import STATE as _GRAD
 from .._views import make_view
-from .frontend import FUNCTIONS, METHODS, check_inplace, export, type_name, wrap_dim, write_result
+from .frontend import FUNCTIONS, METHODS, check_inplace, export, set_at, type_name, wrap_dim, write_result
 from .table import OPS, defop
 
 
@@ -249,10 +248,7 @@ def _put(x, index, source, accumulate):
     src = source.astype(x.dtype).reshape(-1)
     if accumulate:
         return flat.at[idx].add(src).reshape(x.shape)
-    # value: the last write at a repeated index wins; gradient: every source element gets the output's
-    # gradient at its index, as PyTorch's (grad.take(index)), not only the one whose write won
-    kept = lax.stop_gradient(src)
-    return (flat.at[idx].set(kept) + jnp.zeros_like(flat).at[idx].add(src - kept)).reshape(x.shape)
+    return set_at(flat, idx, src).reshape(x.shape)
 
 
 PUT = defop("put", _put, grad_fn="PutBackward0", saves=False)

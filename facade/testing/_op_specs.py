@@ -117,7 +117,7 @@ _BINARY = {
     "add": (np.add, REAL, REAL, ALL[:3]), "sub": (np.subtract, REAL, REAL, NUM), "mul": (np.multiply, REAL, REAL, ALL),
     "div": (np.true_divide, REAL, DIVISOR, NUM), "true_divide": (np.true_divide, REAL, DIVISOR, FLOAT),
     "remainder": (np.remainder, DIVIDEND, MODULUS, NUM), "fmod": (np.fmod, DIVIDEND, MODULUS, NUM),
-    "pow": (np.power, BASE, EXPONENT, FLOAT), "atan2": (np.arctan2, REAL, DIVISOR, FLOAT),
+    "pow": (np.power, BASE, EXPONENT, FLOAT), "atan2": (np.arctan2, AT_ZERO, DIVISOR, FLOAT),
     "maximum": (np.maximum, GRID_A, GRID_B, NUM), "minimum": (np.minimum, GRID_A, GRID_B, NUM),
     "fmax": (np.fmax, GRID_A, GRID_B, FLOAT), "fmin": (np.fmin, GRID_A, GRID_B, FLOAT),
     "hypot": (np.hypot, NONZERO, REAL, FLOAT), "copysign": (np.copysign, NONZERO, NONZERO, FLOAT),
