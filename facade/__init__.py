@@ -43,6 +43,7 @@ from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse
 from . import _api  # noqa: E402
 from ._api import FUNCTIONS as _FUNCTIONS  # noqa: E402
 from . import _creation  # noqa: E402
+from . import _legacy  # noqa: E402
 from ._random import Generator, initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from . import autograd  # noqa: E402
@@ -68,7 +69,9 @@ for _name, _d in _dtype.ALIASES.items():
 bool = _dtype.bool_  # noqa: A001 - torch.bool
 
 cuda = _cuda_cls
-FloatTensor = DoubleTensor = LongTensor = Tensor
+globals().update(_legacy.CPU_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
+for _name, _t in _legacy.CUDA_TYPES.items():
+    setattr(cuda, _name, _t)
 
 
 def is_tensor(obj):

@@ -378,7 +378,7 @@ def _legacy_constructor(cls, *args, **kwargs):
         if hasattr(data, "_node"):
             return data
         return tensor(data, dtype=_dtype.get_default_dtype(), device=device)
-    return zeros(*args, device=device)
+    return zeros(*(args or (0,)), device=device)
 
 
 def _rebuild(array, dtype_name, requires_grad):
@@ -386,12 +386,11 @@ def _rebuild(array, dtype_name, requires_grad):
 
 
 def _parse_type(t):
-    from ._device import _LEGACY
+    from ._legacy import legacy_dtype
 
     if isinstance(t, _dtype.dtype):
         return t
-    name = t.split(".")[-1]
-    for dname, legacy in _LEGACY.items():
-        if legacy == name:
-            return _dtype._NAMES[dname]
-    raise ValueError(f"invalid type: '{t}'")
+    dt = legacy_dtype(t)
+    if dt is None:
+        raise ValueError(f"invalid type: '{t}'")
+    return dt
