@@ -57,37 +57,34 @@ def _bad_requires_grad():
 
 
 def _infer_dtype(data):
-    """torch.tensor's dtype for nested Python data: Python numbers by kind (bool, int64, the
-    default float, complex), tensors and numpy arrays inside by their own dtype."""
-    python_kinds, typed = set(), []
+    """torch.tensor's dtype for nested Python data: the promotion of every element's own type, where
+    tensors, numpy arrays and numpy scalars have their dtype and Python numbers theirs (bool,
+    int64, the default float, the default complex)."""
+    found = []
 
     def walk(x):
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, (list, tuple, range)):
             for y in x:
                 walk(y)
         elif hasattr(x, "_node"):
-            typed.append(x.dtype)
-        elif isinstance(x, np.ndarray):
-            typed.append(_dtype.from_numpy(x.dtype))
-        elif isinstance(x, (bool, np.bool_)):
-            python_kinds.add(0)
+            found.append(x.dtype)
+        elif isinstance(x, (np.ndarray, np.generic)):
+            found.append(_dtype.from_numpy(x.dtype))
+        elif isinstance(x, bool):
+            found.append(_dtype.bool_)
         elif isinstance(x, numbers.Integral):
-            python_kinds.add(1)
+            found.append(_dtype.int64)
         elif isinstance(x, numbers.Real):
-            python_kinds.add(2)
+            found.append(_dtype.get_default_dtype())
         elif isinstance(x, numbers.Complex):
-            python_kinds.add(3)
+            found.append(_dtype.scalar_dtype(1j))
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
 
     walk(data)
     result = None
-    for d in typed:
+    for d in found:
         result = d if result is None else _dtype.promote_types(result, d)
-    if python_kinds:
-        kind = max(python_kinds)
-        if result is None or kind > result.category:
-            result = (_dtype.bool_, _dtype.int64, _dtype.get_default_dtype(), _dtype.scalar_dtype(1j))[kind]
     return result or _dtype.get_default_dtype()
 
 
@@ -268,16 +265,36 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _from_array(arr, d, requires_grad, device)
 
 
+_FMA_TYPES = {np.float32: np.float64, np.float64: np.longdouble, np.complex64: np.complex128,
+              np.complex128: np.clongdouble}
+
+
 @export("linspace", method=False)
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     d = parse_dtype(dtype) or _dtype.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    # PyTorch fills the first half from start and the second half from end (symmetric rounding)
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    i = np.arange(steps, dtype=np.float64)
-    half = steps // 2
-    vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    # PyTorch fills the first half from start and the second half from end (symmetric rounding),
+    # with the step rounded to the result's type (double for integers, whose ends are truncated
+    # first). For float and complex results each value is one fused multiply-add, rounded once
+    # (computed here in a wider type); half and bfloat16 arithmetic, and the double arithmetic of
+    # integer results, round the product and the sum.
+    if steps == 1:
+        return _from_array(np.asarray([start]).astype(d.np), d, requires_grad, device)
+    if d.is_floating_point or d.is_complex:
+        ct = np.dtype(d.np).type
+        wide = _FMA_TYPES.get(ct)
+    else:
+        ct, wide = np.float64, None
+        start, end = int(start), int(end)
+    lo, hi = np.asarray(start).astype(ct), np.asarray(end).astype(ct)
+    step = ((hi - lo) / np.asarray(max(steps - 1, 1)).astype(ct)).astype(ct)
+    k = np.arange(steps)
+    if wide is None:
+        up, down = lo + (step * k.astype(ct)).astype(ct), hi - (step * (steps - 1 - k).astype(ct)).astype(ct)
+    else:
+        up, down = lo.astype(wide) + step.astype(wide) * k, hi.astype(wide) - step.astype(wide) * (steps - 1 - k)
+    vals = np.where(k < steps // 2, up, down)
     return _from_array(vals.astype(d.np), d, requires_grad, device)
 
 
