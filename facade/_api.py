@@ -19,6 +19,17 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
+def _equality(fn):
+    """== / != against None or a string: Python's answer by identity (False / True), as PyTorch's."""
+    def op(self, other):
+        if other is None or isinstance(other, str):
+            return NotImplemented
+        return fn(self, other)
+
+    op.__name__ = fn.__name__
+    return op
+
+
 def attach(tensor_cls):
     """Install the op-table methods and operators on the Tensor class."""
     for name, fn in METHODS.items():
@@ -36,7 +47,7 @@ def attach(tensor_cls):
         "__and__": m["bitwise_and"], "__rand__": _reflected(m["bitwise_and"]), "__iand__": m["bitwise_and_"],
         "__or__": m["bitwise_or"], "__ror__": _reflected(m["bitwise_or"]), "__ior__": m["bitwise_or_"],
         "__xor__": m["bitwise_xor"], "__rxor__": _reflected(m["bitwise_xor"]), "__ixor__": m["bitwise_xor_"],
-        "__eq__": m["eq"], "__ne__": m["ne"], "__lt__": m["lt"], "__le__": m["le"], "__gt__": m["gt"], "__ge__": m["ge"],
+        "__eq__": _equality(m["eq"]), "__ne__": _equality(m["ne"]), "__lt__": m["lt"], "__le__": m["le"], "__gt__": m["gt"], "__ge__": m["ge"],
         "__neg__": m["neg"], "__abs__": m["abs"], "__pos__": lambda self: self,
         "__invert__": lambda self: m["logical_not"](self) if self.dtype.name == "bool" else m["bitwise_not"](self),
         "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,

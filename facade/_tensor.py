@@ -527,6 +527,8 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
+    __array_priority__ = 1000  # numpy_scalar * tensor is the tensor's op (NumPy would take it, dropping the graph)
+
     def __array__(self, dtype=None, copy=None):
         a = self.numpy(force=True) if not self.requires_grad else self.detach().numpy()
         return a if dtype is None else a.astype(dtype)

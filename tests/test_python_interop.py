@@ -1,0 +1,55 @@
+"""Tensors among Python and NumPy objects: a NumPy scalar on the left of an operator gives a tensor
+that keeps its graph, and == / != against None or a string answer by identity — as in PyTorch
+(compared with it when installed; otherwise with the values PyTorch gives, written out)."""
+import numpy as np
+import pytest
+
+import facade
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def numpy_scalar_on_the_left(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True, dtype=T.float64)
+    out = []
+    for make in (lambda: np.float32(0.5) * (w ** 2).sum(), lambda: np.float64(2.0) * w, lambda: np.sqrt(4.0) + w,
+                 lambda: np.int64(3) - w, lambda: np.float64(2.0) / w, lambda: np.float64(2.0) ** w):
+        r = make()
+        (g,) = T.autograd.grad(r.sum(), w)
+        out.append((type(r).__name__, r.detach().tolist(), g.tolist()))
+    e = np.float64(2.0) == w
+    out.append((type(e).__name__, e.tolist()))
+    return out
+
+
+def equality_with_other_objects(T):
+    x = T.ones(2)
+    return [x == None, x != None, x == "a", x != "a", None == x, x in [None, x]]  # noqa: E711
+
+
+EXPECTED = {
+    numpy_scalar_on_the_left: [
+        ("Tensor", 2.5, [1.0, 2.0]), ("Tensor", [2.0, 4.0], [2.0, 2.0]), ("Tensor", [3.0, 4.0], [1.0, 1.0]),
+        ("Tensor", [2.0, 1.0], [-1.0, -1.0]), ("Tensor", [2.0, 1.0], [-2.0, -0.5]),
+        ("Tensor", [2.0, 4.0], [2 * np.log(2.0), 4 * np.log(2.0)]), ("Tensor", [False, True])],
+    equality_with_other_objects: [False, True, False, True, False, True],
+}
+
+
+@pytest.mark.parametrize("scenario", list(EXPECTED), ids=lambda f: f.__name__)
+def test_interop(scenario):
+    got = scenario(facade)
+    assert _close(got, EXPECTED[scenario]), got
+    if torch is not None:
+        assert _close(got, scenario(torch))
+
+
+def _close(a, b):
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        return abs(a - b) <= 1e-12 * max(1.0, abs(b))
+    return a == b
