@@ -51,9 +51,46 @@ def _index_put_impl(x, v, *rest):
 INDEX_PUT = defop("index_put", _index_put_impl, grad_fn="IndexPutBackward0", saves=False)
 
 
+def _is_mask(i):
+    return is_tensor(i) and (i.dtype is _dtype.bool_ or i.dtype is _dtype.uint8) and i.ndim > 0
+
+
+def _check_masks(x, index):
+    """PyTorch's IndexError for a boolean mask whose shape differs from the dims it indexes, in the
+    tensor that the ints, slices and Nones of the index leave (that tensor's shape is in the message)."""
+    consumed = sum(i.ndim if _is_mask(i) else 1 for i in index if i is not None and i is not Ellipsis
+                   and not isinstance(i, bool))
+    shape, dim, masks = [], 0, []
+    for i in index:
+        if i is None or isinstance(i, bool):
+            shape.append(int(i is not False))
+        elif i is Ellipsis:
+            shape += x.shape[dim:dim + x.ndim - consumed]
+            dim += max(x.ndim - consumed, 0)
+        elif _is_mask(i):
+            masks.append((len(shape), i))
+            shape += x.shape[dim:dim + i.ndim]
+            dim += i.ndim
+        elif isinstance(i, slice):
+            shape.append(len(range(*i.indices(x.shape[dim]))) if dim < x.ndim else 0)
+            dim += 1
+        else:
+            if is_tensor(i) and i.ndim > 0:
+                shape.append(x.shape[dim] if dim < x.ndim else 0)
+            dim += 1
+    shape += x.shape[dim:]
+    for at, m in masks:
+        for j, n in enumerate(m.shape):
+            if at + j >= len(shape) or shape[at + j] != n:
+                raise IndexError(f"The shape of the mask {list(m.shape)} at index {j} does not match the shape of the "
+                                 f"indexed tensor {shape} at index {at + j}")
+
+
 def _expand_index(x, index):
     if not isinstance(index, tuple):
         index = (index,)
+    if any(_is_mask(i) for i in index):
+        _check_masks(x, index)
     out = []
     for i in index:
         if isinstance(i, (list,)) or (isinstance(i, np.ndarray)):
@@ -212,6 +249,11 @@ def _advanced(x, advanced):
 
 def setitem(self, index, value):
     value = operand(value)
+    if is_tensor(value) and value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading 1-dims
+        shape = tuple(value.shape)
+        while shape and shape[0] == 1:
+            shape = shape[1:]
+        value = value.reshape(shape)
     idx = _split_basic(self, index)
     has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
     if has_adv:
