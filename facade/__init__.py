@@ -45,6 +45,7 @@ from ._api import FUNCTIONS as _FUNCTIONS  # noqa: E402
 from . import _creation  # noqa: E402
 from . import _legacy  # noqa: E402
 from ._random import Generator, initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: E402
+default_generator = Generator._default
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from . import autograd  # noqa: E402
 from ._config import (  # noqa: E402,F401

@@ -37,41 +37,73 @@ def next_key():
 
 
 def get_rng_state():
-    from ._creation import tensor
-
+    """The state as a uint8 tensor (as PyTorch's; facade's holds the bytes of its JAX key)."""
     if _STATE["key"] is None:
         manual_seed(_STATE["seed"])
-    return tensor(jax.random.key_data(_STATE["key"]).tolist(), dtype=None)
+    return _state_tensor(_STATE["key"])
 
 
 def set_rng_state(state):
+    _STATE["key"] = _key_of(state)
+
+
+def _state_tensor(key):
     import numpy as np
 
-    _STATE["key"] = jax.random.wrap_key_data(np.asarray(state.tolist(), dtype=np.uint32))
+    from ._creation import tensor
+
+    return tensor(np.asarray(jax.random.key_data(key), np.uint32).view(np.uint8).copy())
+
+
+def _key_of(state):
+    import numpy as np
+
+    if not hasattr(state, "dtype") or str(state.dtype) != "torch.uint8":
+        raise TypeError(f"expected a torch.ByteTensor, but got {type(state).__name__}")
+    return jax.random.wrap_key_data(np.asarray(state.tolist(), dtype=np.uint8).view(np.uint32))
+
+
+_DEFAULT_SEED = 67280421310721  # the seed of a new torch.Generator
 
 
 class Generator:
-    """torch.Generator: its own key, used where a random function takes generator=."""
+    """torch.Generator: its own key, used where a random function takes generator=. The default
+    generator (torch.default_generator, what torch.manual_seed returns) is facade's global state."""
 
     _default = None
 
     def __init__(self, device="cpu"):
-        self._key = jax.random.key(0)
-        self._seed = 0
+        self.device = _device_of(device)
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
+        if self is Generator._default:
+            manual_seed(seed)
+            return self
         self._seed = int(seed)
         self._key = jax.random.key(self._seed % (1 << 64))
         return self
 
     def initial_seed(self):
-        return self._seed
+        return initial_seed() if self is Generator._default else self._seed
 
     def seed(self):
+        if self is Generator._default:
+            return seed()
         import random
 
         self.manual_seed(random.getrandbits(63))
         return self._seed
+
+    def get_state(self):
+        return get_rng_state() if self is Generator._default else _state_tensor(self._key)
+
+    def set_state(self, state):
+        if self is Generator._default:
+            set_rng_state(state)
+        else:
+            self._key = _key_of(state)
+        return self
 
     def next_key(self):
         if self is Generator._default:
@@ -80,7 +112,14 @@ class Generator:
         return sub
 
 
+def _device_of(device):
+    from ._device import device as make
+
+    return make(device) if isinstance(device, str) else device
+
+
 Generator._default = Generator.__new__(Generator)
+Generator._default.device = _device_of("cpu")
 
 
 def key_for(generator):
