@@ -112,9 +112,16 @@ def is_grad_enabled_():  # pragma: no cover - alias kept out of the public names
 
 
 def compile(model=None, **kwargs):  # noqa: A001 - torch.compile's name
+    """facade.jit with torch.compile's call shape; a module comes back as an nn.Module wrapping it."""
     from .jit import jit
+    from .jit.module import OptimizedModule
+    from .nn import Module
 
-    return jit(model, **kwargs) if model is not None else (lambda fn: jit(fn, **kwargs))
+    if model is None:
+        return lambda fn: compile(fn, **kwargs)
+    if isinstance(model, Module):
+        return OptimizedModule(model, jit(model, **kwargs))
+    return jit(model, **kwargs)
 
 
 # torch.<name> functions that are torch.nn.functional.<name> under the same leading arguments

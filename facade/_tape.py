@@ -122,6 +122,10 @@ def new_generation():
 # every tensor whose value is read or written (None otherwise: one check per access).
 TRACKING = [None]
 
+# facade.jit's guard on Python values that a step branches on (a module's training flag): while a
+# step is traced, STATIC_READS[0] is called with (container, key) for each such value read.
+STATIC_READS = [None]
+
 # While a user's autograd.Function backward runs (traced by JAX, which may differentiate it again
 # under create_graph), detach() must cut JAX's gradient as PyTorch's cuts its graph: nonzero then.
 IN_FUNCTION_BACKWARD = [0]

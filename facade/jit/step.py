@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import _dispatch, _engine, _random
 from .._grad_mode import STATE as _GRAD
-from .._tape import source_like
+from .._tape import STATIC_READS, source_like
 from . import differentiable as _diff
 from . import holders
 from . import live_numbers as _live
@@ -104,6 +104,7 @@ class Jitted:
         self.calls = 0
         self._state = None  # discovered state (list of tensors), None before the first call
         self._live = []  # (container, key) of the Python numbers read through jit.live
+        self._statics = []  # (container, key) of the Python values some trace branched on (module.training)
         self._live_values = (None, [])  # (pairs, their values) as read by the last guard
         self._entries = {}
         self._fast = None  # the entry the last call ran, while nothing has touched its state since
@@ -113,6 +114,7 @@ class Jitted:
         """Forget discovered state and compiled programs (e.g. after swapping model parameters)."""
         self._state = None
         self._live = []
+        self._statics = []
         self._entries.clear()
         self._fast = None
         self._touched = set()
@@ -147,7 +149,8 @@ class Jitted:
             state.append((id(st), st.node.shape, st.node.dtype.name, grad, t._rg))
         values = _live.read(self._live)
         self._live_values = (self._live, values)  # read once per call: _inputs passes them in
-        return _arg_signature(args, kwargs), tuple(state), tuple(v == 0 for v in values)
+        statics = tuple(c[k] for c, k in self._statics)
+        return _arg_signature(args, kwargs), tuple(state), tuple(v == 0 for v in values), statics
 
     def _unchanged_since(self, entry, args, kwargs):
         """The fast guard: True when the state is exactly as the last call left it (the same
@@ -160,6 +163,8 @@ class Jitted:
             if t._storage.node is not n or t._grad is not g or t._rg is not r:
                 return False
         if _arg_signature(args, kwargs) != entry.arg_sig:
+            return False
+        if entry.key is not None and any(c[k] is not v for (c, k), v in zip(self._statics, entry.key[3])):
             return False
         raw = entry.live_raw
         if raw is not None and [c[k] for c, k in pairs] == raw:
@@ -190,6 +195,8 @@ class Jitted:
         old = last.key if last is not None and last.key is not None else next(reversed(self._entries))
         if old[0] != key[0]:
             return f"argument signature {old[0]} -> {key[0]}"
+        if old[3] != key[3]:
+            return "a module's training flag changed (train() / eval())"
         before, now = old[1], key[1]
         if [s[0] for s in before] != [s[0] for s in now]:
             return f"the state is other tensors ({len(before)} -> {len(now)})"
@@ -253,7 +260,14 @@ class Jitted:
             provider = _live.Provider(live_vals)
             for t, v in zip(state, state_vals):
                 t._storage.set(source_like(v, t._storage.node))
-            out, entry.ran_backward, given = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
+            statics = {}
+            STATIC_READS[0] = lambda container, k: statics.setdefault((id(container), k), (container, k))
+            try:
+                out, entry.ran_backward, given = run_traced(self.fn, args, kwargs, arg_vals, key, tracker, provider)
+            finally:
+                STATIC_READS[0] = None
+            seen = {(id(c), k) for c, k in self._statics}
+            self._statics = self._statics + [p for i, p in statics.items() if i not in seen]
             writes = entry.arg_writes = ArgWrites(given)
             del given
             entry.live, entry.live_overflow = provider.seen, provider.overflow

@@ -11,6 +11,7 @@ import itertools
 
 from ... import _grad_mode
 from ..._tensor import Tensor
+from ..._tape import STATIC_READS as _STATIC_READS
 from ..parameter import Parameter
 from . import _state_dict
 
@@ -67,7 +68,19 @@ class Module:
     """Base class of every layer and model."""
 
     _version = 1
-    training: bool
+
+    @property
+    def training(self):
+        """Train (True) or eval mode. facade.jit guards on it: a compiled step retraces when it changes."""
+        value = self.__dict__["training"]
+        if _STATIC_READS[0] is not None:
+            _STATIC_READS[0](self.__dict__, "training")
+        return value
+
+    @training.setter
+    def training(self, value):
+        self.__dict__["training"] = value
+
     call_super_init = False
     dump_patches = False
 
