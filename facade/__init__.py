@@ -57,9 +57,10 @@ from ._info import finfo, iinfo  # noqa: E402,F401
 from . import engine  # noqa: E402
 
 _api.attach(Tensor)
+from ._ops.aliases import numpy_names as _numpy_names  # noqa: E402
 from ._ops.out import with_out as _with_out  # noqa: E402
 
-globals().update({_name: _with_out(_name, _fn) for _name, _fn in _FUNCTIONS.items()})
+globals().update({_name: _with_out(_name, _numpy_names(_fn)) for _name, _fn in _FUNCTIONS.items()})
 
 __version__ = "0.1.0"
 

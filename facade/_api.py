@@ -9,6 +9,7 @@ from ._ops import optim_more_ops  # noqa: F401 - declarations (the Adamax ... AS
 from ._ops import view_scatter_ops  # noqa: E402,F401 - *_scatter, *_copy, unfold, put, fill_diagonal_
 from ._ops import margin_ops  # noqa: F401 - declarations (torch.hardshrink, Tensor.hardshrink)
 from ._ops import special_ops  # noqa: F401 - declarations (torch.igamma, torch.mvlgamma, torch.special natives)
+from ._ops.aliases import numpy_names
 from ._ops.frontend import FUNCTIONS, METHODS
 from ._ops.table import OPS
 
@@ -33,7 +34,7 @@ def _equality(fn):
 def attach(tensor_cls):
     """Install the op-table methods and operators on the Tensor class."""
     for name, fn in METHODS.items():
-        setattr(tensor_cls, name, fn)
+        setattr(tensor_cls, name, numpy_names(fn))
     m = METHODS
     ops = {
         "__add__": m["add"], "__radd__": _reflected(m["add"]), "__iadd__": m["add_"],

@@ -53,3 +53,27 @@ def _close(a, b):
     if isinstance(a, float):
         return abs(a - b) <= 1e-12 * max(1.0, abs(b))
     return a == b
+
+
+def numpy_keyword_names(T):
+    x = T.arange(6.0).reshape(2, 3)
+    out = [x.sum(axis=0), T.sum(x, axis=1, keepdims=True), T.cat([x, x], axis=0), x.max(axis=0).values,
+           x.softmax(axis=0), x.unsqueeze(axis=0), T.mean(input=x, axis=0), T.stack([x, x], axis=1), x.argmax(axis=1),
+           x.amax(axis=0, keepdims=True), x.cumsum(axis=1), T.logsumexp(x, axis=0)]
+    out = [t.tolist() for t in out]
+    try:
+        T.sum(x, dim=0, axis=0)
+    except TypeError:
+        out.append("TypeError")
+    return out
+
+
+def test_numpy_keyword_names():
+    got = numpy_keyword_names(facade)
+    assert got[0] == [3.0, 5.0, 7.0] and got[1] == [[3.0], [12.0]] and got[-1] == "TypeError"
+    assert np.asarray(got[2]).shape == (4, 3) and np.asarray(got[7]).shape == (2, 2, 3)
+    if torch is not None:
+        want = numpy_keyword_names(torch)
+        assert _close(np.asarray(got[4]).round(6).tolist(), np.asarray(want[4]).round(6).tolist())
+        got[4] = want[4] = got[11] = want[11] = None
+        assert got == want
