@@ -374,10 +374,10 @@ class Tensor:
         self._grad = None
 
     def retain_grad(self):
+        if not self.requires_grad:  # checked first, as PyTorch: a leaf that does not require grad raises too
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.is_leaf:
             return
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         from .autograd.hooks import HOOKED
 
         self.__dict__["_retains_grad"] = True

@@ -7,6 +7,8 @@ values at the root positions the chain selects. Those positions are found by run
 chain on an index array (iota), so no view op needs a hand-written inverse, and autograd
 through the write is JAX's derivative of a scatter (PyTorch's CopySlices).
 """
+import re
+
 import jax.numpy as jnp
 from jax import lax
 
@@ -43,6 +45,13 @@ def _view_scatter(root, new, chain):
     return root.reshape(-1).at[idx].set(new.astype(root.dtype).reshape(-1)).reshape(root.shape)
 
 
+NO_GRAD_VIEW_WRITE = (
+    " no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both "
+    "inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked)."
+)
+
 VIEW_SCATTER = defop("view_scatter", _view_scatter, grad_fn="CopySlices", saves=False)
 
 
@@ -62,7 +71,19 @@ def make_view(base, op, statics):
 
     tracks = _GRAD[0] and base.requires_grad
     node = record_node(op, (base._input_node() if tracks else base._node(),), statics)
-    return Tensor._wrap_view(base, ((op, statics),), node)
+    t = Tensor._wrap_view(base, ((op, statics),), node)
+    if not _GRAD[0]:
+        t.__dict__["_nograd_view"] = "A view was created in"  # PyTorch's CreationMeta::NO_GRAD_MODE
+    elif base._view is not None and "_nograd_view" in base.__dict__:  # a view of such a view inherits it
+        name = re.sub(r"Backward[0-9]*$", "", op.grad_fn_name(node) or op.name.capitalize())
+        t.__dict__["_nograd_view"] = f"Output 0 of {name} is a view of a view which was created in"
+    bv = base._view
+    if bv is not None and not base._rg and base._vcache is not None and bv[2] == t._view[2]:
+        # a view of a view: its node stays `op` applied to the base view's node (as PyTorch's grad_fn
+        # chains through the base view's), so hooks and retain_grad on the base view see the gradient
+        # that flows through it; valid while the root's node is the one the base view read
+        t._vcache = (base._vcache[0], node)
+    return t
 
 
 def _check_writable(chain):
@@ -83,6 +104,9 @@ def write_through(view, new_node):
     root, chain, tracks = view._view
     _check_writable(chain)
     grad = _GRAD[0] and (root.requires_grad or new_node.requires_grad)
+    if grad and "_nograd_view" in view.__dict__:
+        # the write would be recorded (CopySlices) into a root whose history the view never tracked
+        raise RuntimeError(view.__dict__["_nograd_view"] + NO_GRAD_VIEW_WRITE)
     base = root._input_node() if grad else root._storage.node
     saved = _GRAD[0]
     _GRAD[0] = grad

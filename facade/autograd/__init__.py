@@ -4,8 +4,9 @@ from .._dispatch import scalar_node
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
-from .hooks import HOOKED, run_hooks, run_post_accumulate
-from .engine import plain_backward, run_backward
+from .hooks import HOOKED, HOOKED_NODES, any_node_hooks, apply_hooks, grad_node, hooked_nodes, run_hooks, \
+    run_post_accumulate
+from .engine import all_needed, needed_nodes, plain_backward, run_backward
 # imported here, not on first use: a later `import facade.autograd.gradcheck` (the submodule) would
 # otherwise bind the package attribute to the module, and torch.autograd.gradcheck(...) would fail
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
@@ -67,75 +68,116 @@ def _roots(tensors):
     return nodes
 
 
-def _hooked_in_graph(roots, extra=()):
-    """Non-leaf tensors whose hooks may change the gradient, and the `extra` ones, reachable from
-    roots (topological order)."""
-    if not extra and (not HOOKED or not any(t.__dict__.get("_hooks_pre") for t in list(HOOKED))):
+def _hooked_in_graph(roots, extra=(), needed=None):
+    """The nodes with hooks (see graph.hook_table) and the nodes of the `extra` tensors, reachable from
+    roots, in topological order; with `needed` (see engine.needed_nodes), only those among them."""
+    if not extra and not any_node_hooks():
         return []
     from .engine import collect
 
     pos = {id(n): i for i, n in enumerate(collect(roots))}
-    candidates = [t for t in list(HOOKED) if t.__dict__.get("_hooks_pre")]
-    candidates += [t for t in extra if all(t is not c for c in candidates)]
-    hooked = [t for t in candidates if t._grad_fn is not None and id(t._grad_fn) in pos]
-    hooked.sort(key=lambda t: pos[id(t._grad_fn)])
+    candidates = hooked_nodes()
+    candidates += [n for n in (grad_node(t) for t in extra) if n is not None]  # a view's is its own node
+    hooked, seen = [], set()
+    for n in candidates:
+        if id(n) in pos and id(n) not in seen and (needed is None or id(n) in needed):
+            seen.add(id(n))
+            hooked.append(n)
+    hooked.sort(key=lambda n: pos[id(n)])
     return hooked
 
 
-def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, accumulate=False, cut_at=()):
+def _differentiate(roots, cots, *, retain_graph, create_graph, targets=None, accumulate=False, cut_at=(),
+                   inputs=None, capture=False):
     """All gradients as {id(leaf tensor or node): Tensor}, running hooks on intermediate tensors.
 
-    With no hooked intermediate tensors this is one run of the engine. Otherwise the graph is
-    cut at the hooked tensors (they become differentiable inputs) and run stage by stage: the
-    hooked tensor nearest the roots has its complete gradient after a stage, its hooks run
-    (and may replace it), and the next stage starts from it.
+    With no hooked intermediate nodes this is one run of the engine. Otherwise the graph is cut at
+    the hooked nodes (they become differentiable inputs) and run stage by stage: the hooked node
+    nearest the roots has its complete gradient after a stage, its hooks run (and may replace it),
+    the tensors that retain their grad there take it, and the next stage starts from it. `inputs`
+    (autograd.grad's, backward's inputs=): only the nodes above them have their hooks run and their
+    gradient retained. `capture` (autograd.grad): as PyTorch's engine captures a non-leaf input's
+    gradient, before its hooks where the graph below it is still needed for another input, else after.
     """
-    hooked = _hooked_in_graph(roots, cut_at)
+    needed = needed_nodes(roots, inputs) if inputs and (HOOKED or any_node_hooks()) else None
+    hooked = _hooked_in_graph(roots, cut_at, needed)
     if not hooked:
-        return run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
-                            accumulate=accumulate)
+        found = run_backward(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
+                             accumulate=accumulate, inputs=inputs, needed=needed)
+        _fill_retained(found[0], create_graph, needed)
+        return found
     results, leaves = {}, []
     stage_roots, stage_cots, pending = list(roots), list(cots), list(hooked)
-    kept = {}
+    kept, done = {}, set()
+    wanted = {id(n) for n in targets or ()}
+    wanted.update(id(n) for n in (grad_node(t) for t in cut_at) if n is not None)
+    retaining = {}  # id(node) -> the tensors that retain their grad there
+    for t in list(HOOKED):
+        if t.__dict__.get("_retains_grad"):
+            n = grad_node(t)
+            if n is not None:
+                retaining.setdefault(id(n), []).append(t)
     while True:
-        res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
-                                   targets=targets, accumulate=False, cuts=[t._grad_fn for t in pending])
-        for k, v in res.items():
-            results[k] = v if results.get(k) is None else results[k] + v
-        leaves += [t for t in lts if all(t is not s for s in leaves)]  # by identity: == is elementwise
+        if stage_roots:
+            res, lts, _ = run_backward(stage_roots, stage_cots, retain_graph=True, create_graph=create_graph,
+                                       targets=targets, accumulate=False, cuts=pending)
+            for k, v in res.items():
+                results[k] = v if results.get(k) is None else results[k] + v
+            leaves += [t for t in lts if all(t is not s for s in leaves)]  # by identity: == is elementwise
         if not pending:
             break
-        t = pending.pop()
-        g = results.pop(id(t._grad_fn), None)
-        if g is None:
+        n = pending.pop()
+        g = results.pop(id(n), None)
+        if g is None:  # no gradient reached it: nothing to run from it (the last stage is not run again)
+            stage_roots, stage_cots = [], []
             continue
-        g = run_hooks(t, g)
-        if any(t is c for c in cut_at):  # an input of autograd.grad: this stage completed its gradient
-            kept[id(t._grad_fn)] = g
-        if t.__dict__.get("_retains_grad"):
-            _retain(t, g)
-        stage_roots, stage_cots = [t._grad_fn], [g._node()]
+        raw = g
+        g = apply_hooks(graph.hook_table(n), g, create_graph)
+        if id(n) in wanted:  # an input: this stage completed its gradient
+            below = capture and needed is not None and any(id(a) in needed for a in n.args if a.requires_grad)
+            kept[id(n)] = raw if below else g
+        for t in retaining.get(id(n), ()):  # PyTorch's retains_grad hook runs after the others
+            _retain(t, g, create_graph)
+        done.add(id(n))
+        stage_roots, stage_cots = [n], [g._node()]
     results.update(kept)
+    _fill_retained(results, create_graph, needed, done)
     if not retain_graph:
-        from .engine import collect
+        from .engine import collect, runs
 
+        if needed is None and inputs and not all_needed(inputs, leaves):
+            needed = needed_nodes(roots, inputs)
         for n in collect(roots):
-            if n.op.saves:
+            if n.op.saves and (needed is None or runs(n, needed)):
                 n.freed = True
     return results, leaves, set()
 
 
-def _retain(t, g):
-    if t._grad is None:
-        t._grad = g.detach()
-    else:
-        t._grad = t._grad + g.detach()
+def _fill_retained(results, create_graph, needed=None, done=()):
+    """retain_grad() of the tensors whose gradient was taken out of the program as a probe (those at a
+    hooked node, `done`, retained theirs after its hooks ran)."""
+    if HOOKED:
+        for t in list(HOOKED):
+            if t.__dict__.get("_retains_grad"):
+                n = grad_node(t)
+                if n is None or id(n) in done or (needed is not None and id(n) not in needed):
+                    continue
+                g = results.get(id(n))
+                if g is not None:
+                    _retain(t, g, create_graph)
+
+
+def _retain(t, g, create_graph=False):
+    """PyTorch's retains_grad hook: the first gradient is cloned (under create_graph, with its graph),
+    later ones are added out of place."""
+    with set_grad_enabled(create_graph):
+        t._grad = g.clone() if t._grad is None else t._grad + g
 
 
 def backward_plain(t):
     """`loss.backward()` without arguments, on a structure seen before (the common training-loop
     call): the template path without the general argument handling. False: take the general path."""
-    if HOOKED or t._grad_fn is None:
+    if HOOKED or t._grad_fn is None or (HOOKED_NODES and any_node_hooks()):
         return False
     n = t._node()
     if n.shape != () or n.dtype.category != 2:
@@ -149,7 +191,10 @@ def backward_plain(t):
     for k, leaf in enumerate(leaves):
         g = totals[k]
         if g is not None:
-            _accumulate(leaf, run_hooks(leaf, g) if leaf.__dict__ else g, False)
+            if leaf.__dict__ and leaf.__dict__.get("_hooks_pre"):
+                _accumulate(leaf, run_hooks(leaf, g), False)
+            else:
+                _accumulate(leaf, g, False, True)
         elif k not in accumulated:
             continue
         if leaf.__dict__:
@@ -162,6 +207,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables
+    if inputs is not None and not _as_tuple(inputs):
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     cots = _make_grads(tensors, grad_tensors, create_graph=create_graph)
     if retain_graph is None:
         retain_graph = create_graph
@@ -175,38 +222,46 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
         targets = [t._input_node() for t in inputs if not t.is_leaf]
+        for t in inputs:
+            if not t.is_leaf:  # as PyTorch's engine: a non-leaf input gets its .grad by retain_grad() from now on
+                t.retain_grad()
     results, leaves, accumulated = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph,
-                                                  targets=targets, accumulate=not inputs)
+                                                  targets=targets, accumulate=not inputs, inputs=inputs or None)
     wanted = {id(t) for t in inputs} if inputs else None
     for t in leaves:
         if wanted is not None and id(t) not in wanted:
             continue
         g = results.get(id(t))
         if g is not None:
-            _accumulate(t, run_hooks(t, g) if t.__dict__ else g, create_graph)
+            if t.__dict__.get("_hooks_pre"):
+                _accumulate(t, run_hooks(t, g, create_graph), create_graph)
+            else:
+                _accumulate(t, g, create_graph, True)
         elif id(t) not in accumulated:
             continue
         if t.__dict__:
             run_post_accumulate(t)
-    if HOOKED:
-        for t in list(HOOKED):
-            if t.__dict__.get("_retains_grad") and not t.__dict__.get("_hooks_pre") and t._grad_fn is not None:
-                g = results.get(id(t._grad_fn))
-                if g is not None:
-                    _retain(t, g)
-    if inputs:
-        for t in inputs:
-            if not t.is_leaf:
-                g = results.get(id(t._input_node()))
-                if g is not None:
-                    _accumulate(t, g, create_graph)
 
 
-def _accumulate(t, g, create_graph):
-    """PyTorch's AccumulateGrad: steal the first gradient, then add in place (out of place under create_graph)."""
+def _accumulate(t, g, create_graph, owned=False):
+    """PyTorch's AccumulateGrad: take the first gradient, then add in place (out of place under create_graph).
+
+    PyTorch steals the incoming gradient only when nobody else holds it, and clones it otherwise, so a
+    later in-place add never reaches a tensor the user holds (a hook's result, a tensor a hook kept).
+    `owned`: g is the engine's own new tensor. Otherwise .grad gets a storage of its own on g's current
+    node: a clone that copies nothing (nodes are immutable, an in-place add points the storage elsewhere).
+    """
     old = t._grad
     if old is None:
-        t._grad = g if create_graph else g.detach()
+        if owned and (create_graph or g._grad_fn is None):
+            t._grad = g
+        elif create_graph:
+            with set_grad_enabled(True):
+                t._grad = g.clone()
+        else:
+            own = _dispatch.wrap(g._node())
+            own._grad_fn = None  # outside the graph, as detach() is
+            t._grad = own
     elif create_graph:
         t._grad = old + g
     else:
@@ -224,6 +279,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
@@ -238,10 +295,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     # recorded history reads the input itself and can be differentiated again with respect to it
     cut_at = [t for t in inputs if not t.is_leaf] if create_graph else ()
     results, _, _ = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph, targets=targets,
-                                   cut_at=cut_at)
+                                   cut_at=cut_at, inputs=inputs, capture=True)
     out = []
     for i, (t, n) in enumerate(zip(inputs, targets)):
-        g = results.get(id(t)) if t.is_leaf else results.get(id(n))
+        if t.is_leaf:
+            g = results.get(id(t))
+            if g is not None and t.__dict__.get("_hooks_pre"):  # PyTorch runs a leaf's hooks before capturing
+                g = run_hooks(t, g, create_graph)
+        else:
+            g = results.get(id(n))
         if g is None:
             if not allow_unused:
                 raise RuntimeError(

@@ -33,7 +33,7 @@ from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed, source_like
 from . import _replay
 from ._complex import torch_convention
-from .hooks import HOOKED
+from .hooks import HOOKED, HOOKED_NODES, any_node_hooks
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
@@ -312,8 +312,13 @@ def _call(key, w, build):
     return prog.run(in_vals, floats, ints, op_by_op=True)
 
 
-def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, targets=None, accumulate=True, cuts=()):
+def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, targets=None, accumulate=True, cuts=(),
+                 inputs=None, needed=None):
     """Differentiate `roots` (Nodes) with `cotangents` (Nodes).
+
+    inputs: the tensors whose gradients are wanted (autograd.grad, backward(inputs=)), else None;
+    `needed`: the ids of the nodes above them (`needed_nodes`), found here when not given and some
+    node is not above them: only the nodes PyTorch's engine would run free their saved values.
 
     targets: None → every leaf tensor in the graph gets its gradient (backward); otherwise
     intermediate Nodes among `targets` get theirs too (autograd.grad, `inputs=`).
@@ -323,7 +328,7 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     """
     BACKWARDS[0] += 1
     replayable = (not create_graph and not cuts and targets is None and len(roots) == 1 and len(cotangents) == 1
-                  and not HOOKED)
+                  and not HOOKED and not (HOOKED_NODES and any_node_hooks()))
     if replayable:
         found = _replay.find(roots[0], cotangents[0], accumulate)
         if found is not None:
@@ -347,6 +352,15 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     if create_graph:
         _engine.evaluate([n for n in _Walk(roots, cotangents, cuts, ggen).pre])
     w = _Walk(roots, list(cotangents) + olds, cuts, ggen)
+    fixed = [c for c in cotangents if c.sl in w.in_fwd and not (create_graph and c.requires_grad)]
+    if fixed:
+        # an incoming gradient computed from the graph being differentiated (`y.backward(y)`, a hook's result
+        # in a later stage, see autograd/__init__.py) is a constant of this backward unless create_graph
+        # differentiates through it (then it is an argument of the recorded node, see _recorded): it enters
+        # as its value, computed first, not as a node the program would compute inside the vjp
+        _engine.evaluate([c for c in fixed if c.value is None])
+        cotangents = [source_like(c.value, c) if any(c is f for f in fixed) else c for c in cotangents]
+        w = _Walk(roots, list(cotangents) + olds, cuts, ggen)
     leaf_targets = [leaf_of[id(n.leaf)] for n, _, _ in w.diff if n.op is LEAF]
     rg = w.in_fwd_rg
     probes = [n for n in (targets or ()) if n.tag == w.gen and n.sl in rg] + _retained(w, targets)
@@ -386,13 +400,71 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
                             pre_out, accumulate)
         totals, probe_grads = _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes + cut_nodes)
     if not retain_graph:
+        if needed is None and inputs and not all_needed(inputs, leaf_tensors):
+            needed = needed_nodes(roots, inputs)
         for n in w.fwd:
-            if n.op.saves and n.sl in rg:
+            if n.op.saves and n.sl in rg and (needed is None or runs(n, needed)):
                 n.freed = True
     return _result(leaf_tensors, totals, probes + cut_nodes, probe_grads, old_targets)
 
 
 _NO_INTS = np.zeros((0,), np.int64)
+
+
+def needed_nodes(roots, inputs):
+    """ids of the gradient-path nodes from which one of `inputs` (tensors) is reached: the part of the
+    graph PyTorch's engine runs for autograd.grad and backward(inputs=...), so the only nodes whose
+    tensors' hooks run and whose retain_grad() fills .grad."""
+    from .hooks import grad_node
+
+    leaf_ids = {id(t) for t in inputs if t.is_leaf}
+    start = {id(n) for n in (grad_node(t) for t in inputs if not t.is_leaf) if n is not None}
+    users, seen, found = {}, set(), []
+    stack = [r for r in roots if r.requires_grad]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if id(n) in start or (n.op is LEAF and id(n.leaf) in leaf_ids):
+            found.append(n)
+        if n.op is LEAF:
+            continue
+        for a in n.args:
+            if a.requires_grad:
+                users.setdefault(id(a), []).append(n)
+                stack.append(a)
+    needed = set()
+    while found:
+        n = found.pop()
+        if id(n) not in needed:
+            needed.add(id(n))
+            found += users.get(id(n), ())
+    return needed
+
+
+def all_needed(inputs, leaf_tensors):
+    """True when every node of the graph leads to one of `inputs`: they are all leaves and include every
+    leaf the graph reaches (`leaf_tensors`; every node on a gradient path leads to a leaf)."""
+    ids = set()
+    for t in inputs:
+        if not t.is_leaf:
+            return False
+        ids.add(id(t))
+    for t in leaf_tensors:
+        if id(t) not in ids:
+            return False
+    return True
+
+
+def runs(node, needed):
+    """Whether PyTorch's engine runs `node`'s backward when only the nodes in `needed` lead to an input:
+    one of its arguments on the gradient path does (an input itself whose history is not needed is
+    only captured)."""
+    for a in node.args:
+        if a.requires_grad and id(a) in needed:
+            return True
+    return False
 
 
 def plain_backward(root, cot):
@@ -443,11 +515,20 @@ def _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes):
             n.args = ()
     for k in old_targets:  # PyTorch adds into an existing .grad in place: same tensor, new version
         g = leaf_tensors[k]._grad
-        g._storage.set(source_like(totals_v[k], g._storage.node))
-        g._vc[0] += 1
+        if g._view is None:
+            g._storage.set(source_like(totals_v[k], g._storage.node))
+            g._vc[0] += 1
+        else:  # a .grad that is a view (assigned by the user): written through to its root
+            g._set_node(source_like(totals_v[k], g._node()))
         totals_v[k] = None
-    totals = [None if v is None else wrap(source_like(v, t._storage.node)) for v, t in zip(totals_v, leaf_tensors)]
+    totals = [None if v is None else wrap(source_like(v, _leaf_meta(t))) for v, t in zip(totals_v, leaf_tensors)]
     return totals, [wrap(source_like(v, n)) for v, n in zip(probes_v, probes)]
+
+
+def _leaf_meta(t):
+    """The node whose shape, dtype and device a leaf's gradient takes: the leaf's own (a leaf that is a
+    view, `x[:, :2].requires_grad_()`, has its view's shape, not its root's)."""
+    return t._storage.node if t._view is None else t._node()
 
 
 def _result(leaf_tensors, totals, probe_nodes, probe_grads, old_targets):
@@ -484,7 +565,7 @@ def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets, cut_node
     total_rg, probe_rg = _requires_grad_of_gradients(structure, args, statics)
     node = Node(_RECORDED, args, statics, None, None, None, any(total_rg) or any(probe_rg))
     node.device = roots[0].device
-    totals = [wrap(_part(_part(node, 0, None), k, t._storage.node, total_rg[k])) for k, t in enumerate(leaf_tensors)]
+    totals = [wrap(_part(_part(node, 0, None), k, _leaf_meta(t), total_rg[k])) for k, t in enumerate(leaf_tensors)]
     probe_grads = [wrap(_part(_part(node, 1, None), j, n, probe_rg[j])) for j, n in enumerate(list(probes) + list(cut_nodes))]
     return totals, probe_grads
 
@@ -538,15 +619,15 @@ def _part(node, i, like, requires_grad=None):
 
 
 def _retained(w, targets):
-    """Nodes of non-leaf tensors that retain_grad() or have hooks: their gradient is taken out."""
-    from .hooks import HOOKED
+    """Nodes of non-leaf tensors that retain_grad(): their gradient is taken out."""
+    from .hooks import HOOKED, grad_node
 
     if not HOOKED:
         return []
     want = {id(n) for n in targets or ()}
     out = []
     for t in list(HOOKED):
-        n = t._grad_fn
+        n = grad_node(t)  # a view's own node (its grad_fn), not its root's
         if n is not None and n.tag == w.gen and n.sl in w.in_fwd_rg and id(n) not in want and n not in out:
             out.append(n)
     return out

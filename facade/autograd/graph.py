@@ -98,5 +98,36 @@ def wrap_node(node):
         else:
             w = object.__new__(_class(node.op.grad_fn_name(node) or (node.op.name.capitalize() + "Backward0")))
         w._node = node
-        node.wrapper = _weakref(w)
+        if node.wrapper.__class__ is HookHolder:
+            node.wrapper.ref = _weakref(w)
+        else:
+            node.wrapper = _weakref(w)
     return w
+
+
+class HookHolder:
+    """What `node.wrapper` holds once tensor hooks are registered at the node (the node a non-leaf
+    tensor's gradient is taken at, see hooks.py): the hooks, held strongly, so they live exactly as long
+    as the node, as PyTorch's live on the grad_fn; and the grad_fn object, held weakly as before (the
+    holder is called like the weakref it replaces). The hooks do not refer back to the node, so the
+    node is freed by reference counting as any other."""
+
+    __slots__ = ("ref", "hooks")
+
+    def __call__(self):
+        return self.ref() if self.ref is not None else None
+
+
+def hook_table(node, create=False):
+    """The tensor hooks registered at `node` ({handle id: hook}, in order), or None; create=True makes
+    the table if there is none."""
+    h = node.wrapper
+    if h.__class__ is HookHolder:
+        return h.hooks
+    if not create:
+        return None
+    holder = HookHolder()
+    holder.ref = h  # the grad_fn's weakref (or None)
+    holder.hooks = {}
+    node.wrapper = holder
+    return holder.hooks
