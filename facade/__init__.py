@@ -62,7 +62,7 @@ from ._ops.out import with_out as _with_out  # noqa: E402
 
 globals().update({_name: _with_out(_name, _numpy_names(_fn)) for _name, _fn in _FUNCTIONS.items()})
 
-__version__ = "0.1.0"
+__version__ = "2.13.0+facade.0.1.0"  # the PyTorch API it follows (user code compares torch.__version__), then facade's own
 
 # dtypes, under their torch names and aliases
 dtype = _dtype.dtype
