@@ -196,7 +196,11 @@ def _size_args(size, kw=None):
 
 
 def _filled(size, value, dtype, device, requires_grad):
-    d = parse_dtype(dtype) or (_dtype.get_default_dtype() if not isinstance(value, (bool, int)) or isinstance(value, float) else _dtype.scalar_dtype(value))
+    from ._ops.frontend import check_fits
+
+    d = parse_dtype(dtype) or (_dtype.scalar_dtype(value) if isinstance(value, (bool, int, complex)) and not isinstance(value, float)
+                               else _dtype.get_default_dtype())
+    check_fits(value, d)
     return _from_array(np.full(size, value, dtype=d.np), d, requires_grad, device)
 
 

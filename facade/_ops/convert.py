@@ -97,12 +97,13 @@ def zero_(self):
 @export("fill_", function=False)
 def fill_(self, value):
     check_inplace(self)
-    from .frontend import is_tensor
+    from .frontend import check_fits, is_tensor
 
     if is_tensor(value):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
         return write_result(self, record_node(FILL_TENSOR, (self._input_node(), value._input_node()), (self.dtype.np,)))
+    check_fits(value, self.dtype)
     return write_result(self, record_node(FILL, (self._input_node(),), (value, self.dtype.np)))
 
 

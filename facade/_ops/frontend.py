@@ -5,7 +5,10 @@ records the op) as a `torch.*` function and/or a `Tensor` method; `inplace(fn)` 
 in-place variant `x.op_(...)` from any out-of-place frontend, with PyTorch's in-place rules
 (leaf checks, result-dtype casting, no broadcasting of the written tensor) in one place.
 """
+import math
+
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from .. import _dispatch, _dtype
@@ -60,6 +63,41 @@ def type_name(d):
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
               "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+_FIT_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+              "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def check_fits(value, dt):
+    """PyTorch's error for a Python number written into a tensor of dtype dt (fill_, full, masked_fill,
+    x[i] = v, where) that dt cannot hold: out of an integer type's range, beyond a float type's largest
+    finite value (inf and nan fit), or complex into a real type."""
+    if dt.name == "bool" or isinstance(value, bool) or not isinstance(value, (int, float, complex)):
+        return
+    if isinstance(value, complex):
+        if dt.is_complex:
+            parts = (value.real, value.imag)
+        elif value.imag:
+            parts = None
+        else:
+            parts = (value.real,)
+    else:
+        parts = (value,)
+    if parts is not None:
+        for v in parts:
+            if dt.category == 1:
+                info = np.iinfo(dt.np)
+                top = float(info.max) if isinstance(v, float) else info.max
+                # unsigned: a negative number fits down to -max (PyTorch's c10::overflows wraps it)
+                if not (v <= top and (v >= info.min if info.min else v >= -top)):
+                    break
+            elif math.isfinite(v) and abs(v) > float(np.finfo(dt.np).max):
+                break
+        else:
+            return
+    raise RuntimeError(f"value cannot be converted to type {_FIT_NAMES[dt.name]} without overflow")
 
 
 def cpp_name(d):

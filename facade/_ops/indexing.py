@@ -16,7 +16,7 @@ from .._device import to_numpy
 from .._dispatch import record
 from .._views import make_view
 from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
-                       set_at, write_result)
+                       check_fits, set_at, write_result)
 from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
@@ -305,6 +305,7 @@ def index_put_(self, indices, values, accumulate=False):
     _check_bounds(self, tensors)
     from .._dispatch import record_node
 
+    check_fits(values, self.dtype)
     args = (self._input_node(), values._input_node() if is_tensor(values) else _scalar(values)) + tuple(t._input_node() for _, t in tensors)
     node = record_node(INDEX_PUT, args, (tuple(spec), bool(accumulate), self.dtype.np))
     return write_result(self, node)
@@ -442,7 +443,9 @@ def masked_fill(input, mask, value):
             f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
         )
     check_broadcast(mask, input)
-    return record(MASKED_FILL, (input, mask, operand(value)), (input.dtype.np,))
+    value = operand(value)
+    check_fits(value, input.dtype)
+    return record(MASKED_FILL, (input, mask, value), (input.dtype.np,))
 
 
 METHODS["masked_fill_"] = _inplace_of(masked_fill)

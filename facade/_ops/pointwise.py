@@ -14,7 +14,7 @@ from .. import _dispatch, _dtype, _engine
 from .._dispatch import _saved, as_node, finish, infer, record, record_node, scalar_node, wrap
 from .._grad_mode import STATE as _GRAD
 from .frontend import METHODS as _METHODS
-from .frontend import _inplace_saved, cast, export, is_tensor, operand, promote, promote_nodes, type_name
+from .frontend import _inplace_saved, cast, check_fits, export, is_tensor, operand, promote, promote_nodes, type_name
 from .table import SCALAR, defop
 from .unary import _float_of
 
@@ -219,15 +219,7 @@ def add(input, other, *, alpha=1, out=None):
 @export("sub", "subtract", inplace_names=("sub_", "subtract_"))
 def sub(input, other, *, alpha=1, out=None):
     input, other = operand(input), operand(other)
-    bools = [is_tensor(x) and x._node().dtype is _dtype.bool_ for x in (input, other)]
-    if all(bools):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
-    if any(bools):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-            "mask, use the `~` or `logical_not()` operator instead."
-        )
+    _check_bool_sub(input, other)
     if alpha == 1:
         return _binary(SUB, input, other)
     _check_alpha(alpha, input, other)
@@ -235,8 +227,28 @@ def sub(input, other, *, alpha=1, out=None):
     return record(SUB_ALPHA, (input, other, alpha), (d.np,))
 
 
+def _check_bool_sub(a, b):
+    """PyTorch refuses subtraction with a bool operand (a tensor, or Python's True/False with a tensor)."""
+    bools = [isinstance(x, bool) or is_tensor(x) and x._node().dtype is _dtype.bool_ for x in (a, b)]
+    if all(bools) and is_tensor(a) and is_tensor(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def _check_not_bool(kernel, a, b):
+    """PyTorch has no bool kernel for //, % and **: a bool result type raises NotImplementedError."""
+    if promote(operand(a), operand(b)) is _dtype.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 @export("rsub", method=False)
 def rsub(input, other, *, alpha=1):
+    _check_bool_sub(input, operand(other))
     if alpha != 1:
         return sub(other, input * alpha) if is_tensor(other) else add(-alpha * input, other)
     return _binary(RSUB, input, other)
@@ -244,6 +256,7 @@ def rsub(input, other, *, alpha=1):
 
 def rsub_operator(self, other):
     """`other - self` for a number `other` (Tensor.__rsub__): rsub without its alpha argument."""
+    _check_bool_sub(self, other)
     return _binary(RSUB, self, other)
 
 
@@ -270,11 +283,13 @@ export("true_divide", inplace_names=("true_divide_",))(lambda input, other: div(
 
 @export("floor_divide", inplace_names=("floor_divide_",))
 def floor_divide(input, other):
+    _check_not_bool("div_floor_cpu", input, other)
     return _binary(FLOOR_DIVIDE, input, other)
 
 
 @export("remainder", inplace_names=("remainder_",))
 def remainder(input, other):
+    _check_not_bool("remainder_cpu", input, other)
     return _binary(REMAINDER_OF_NUMBER if not is_tensor(operand(input)) else REMAINDER, input, other)
 
 
@@ -286,6 +301,8 @@ def fmod(input, other):
 @export("pow", inplace_names=("pow_",))
 def pow(input, exponent):  # noqa: A001
     exponent = operand(exponent)
+    if is_tensor(exponent):
+        _check_not_bool("pow", input, exponent)
     if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and is_tensor(input) \
             and input.dtype.category < 2:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -421,7 +438,10 @@ def where(condition, input=None, other=None):
     if condition.dtype is not _dtype.bool_ and condition.dtype is not _dtype.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(condition.dtype)}")
     input, other = operand(input), operand(other)
-    return record(WHERE, (condition, input, other), (promote(input, other).np,))
+    dt = promote(input, other)
+    check_fits(input, dt)
+    check_fits(other, dt)
+    return record(WHERE, (condition, input, other), (dt.np,))
 
 
 def _where_method(self, condition, other):
