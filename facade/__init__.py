@@ -40,6 +40,7 @@ from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, s
 from ._grad_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, is_inference_mode_enabled, set_anomaly_enabled  # noqa: E402,F401,E501
 from ._tensor import Size, Tensor  # noqa: E402
 from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged  # noqa: E402,F401
+from ._layout import memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format  # noqa: E402,F401
 from . import _api  # noqa: E402
 from ._api import FUNCTIONS as _FUNCTIONS  # noqa: E402
 from . import _creation  # noqa: E402

@@ -77,3 +77,30 @@ def test_numpy_keyword_names():
         assert _close(np.asarray(got[4]).round(6).tolist(), np.asarray(want[4]).round(6).tolist())
         got[4] = want[4] = got[11] = want[11] = None
         assert got == want
+
+
+SMALL_APIS = ["T.broadcast_shapes((2, 1), (1, 3))", "T.broadcast_shapes((2,), (3,))", "T.broadcast_shapes(3, (2, 1))",
+              "T.broadcast_shapes((5, 1, 4), (3, 1), (4,))", "T.tensor([0.0]).is_nonzero()", "T.is_nonzero(T.tensor(2))",
+              "T.tensor([1.0, 2.0]).is_nonzero()", "repr(T.channels_last)", "repr(T.contiguous_format)",
+              "T.ones(2, 3, 4, 5).to(memory_format=T.channels_last).shape"]
+SMALL_EXPECTED = ["torch.Size([2, 3])", "RuntimeError: Attempting to broadcast a dimension of length 3 at -1! Mismatching "
+                  "argument at index 1 had (3,); but expected shape should be broadcastable to [2]", "torch.Size([2, 3])",
+                  "torch.Size([5, 3, 4])", "False", "True",
+                  "RuntimeError: Boolean value of Tensor with more than one value is ambiguous", "torch.channels_last",
+                  "torch.contiguous_format", "torch.Size([2, 3, 4, 5])"]
+
+
+def test_small_apis():
+    def run(T):
+        out = []
+        for e in SMALL_APIS:
+            try:
+                out.append(str(eval(e, {"T": T})))
+            except RuntimeError as ex:
+                out.append(f"RuntimeError: {ex}")
+        return out
+
+    got = run(facade)
+    assert got == SMALL_EXPECTED
+    if torch is not None:
+        assert got == run(torch)

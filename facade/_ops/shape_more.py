@@ -337,3 +337,28 @@ def as_strided(input, size, stride, storage_offset=None):
                            f"size {storage * item}")
     return make_view(root, AS_STRIDED, (size, stride, offset))
 
+
+
+@export("broadcast_shapes", method=False)
+def broadcast_shapes(*shapes):
+    """The shape the given shapes broadcast to (ints count as 1-d shapes), with PyTorch's error."""
+    from .._tensor import Size
+
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    out = [1] * max((len(s) for s in shapes), default=0)
+    for k, s in enumerate(shapes):
+        for i in range(-1, -len(s) - 1, -1):
+            n = s[i]
+            if n < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(s)}")
+            if out[i] == 1 or n == out[i]:
+                out[i] = n
+            elif n != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at {i}! Mismatching argument at "
+                                   f"index {k} had {s}; but expected shape should be broadcastable to {out}")
+    return Size(out)
+
+
+@export("is_nonzero")
+def is_nonzero(input):
+    return bool(input)
