@@ -20,6 +20,24 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
+_T_WARNED = []
+
+
+def _transposed(self):
+    """Tensor.T: t() of a matrix; on other tensors their dims reversed, with PyTorch's deprecation warning (once)."""
+    if self.ndim == 2:
+        return self.t()
+    if not _T_WARNED:
+        import warnings
+
+        _T_WARNED.append(True)
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                      "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                      UserWarning, stacklevel=2)
+    return self.permute(*reversed(range(self.ndim)))
+
+
 def _equality(fn):
     """== / != against None or a string: Python's answer by identity (False / True), as PyTorch's."""
     def op(self, other):
@@ -55,7 +73,7 @@ def attach(tensor_cls):
     }
     for name, fn in ops.items():
         setattr(tensor_cls, name, fn)
-    tensor_cls.T = property(lambda self: self.permute(*reversed(range(self.ndim))) if self.ndim != 2 else self.t())
+    tensor_cls.T = property(_transposed)
     tensor_cls.real = property(complex_ops.real)
     tensor_cls.imag = property(complex_ops.imag)
     tensor_cls.mT = property(lambda self: self.transpose(-2, -1))
