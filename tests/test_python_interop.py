@@ -117,4 +117,4 @@ def test_T_of_a_tensor_that_is_not_a_matrix_warns_once():
         shapes = [tuple(facade.ones(2, 3, 4).T.shape), tuple(facade.ones(3).T.shape), tuple(facade.ones(2, 3).T.shape),
                   tuple(facade.ones(2, 3, 4).T.shape)]
     assert shapes == [(4, 3, 2), (3,), (3, 2), (4, 3, 2)]
-    assert [str(w.message)[:58] for w in caught] == ["The use of `x.T` on tensors of dimension other than 2 to re"]
+    assert [str(w.message)[:58] for w in caught] == ["The use of `x.T` on tensors of dimension other than 2 to r"]
