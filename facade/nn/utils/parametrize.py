@@ -33,12 +33,11 @@ def cached():
 
 
 def _assign_into(dest, value):
-    """Make `dest` hold `value`, keeping the same tensor object (and so the same Parameter)."""
+    """Make `dest` hold `value`, keeping the same tensor object (and so the same Parameter): PyTorch's
+    `original.set_(value)`, which points dest at value's memory (an array taken from dest's old memory
+    with .numpy() keeps the old values)."""
     with no_grad():
-        if tuple(dest.shape) == tuple(value.shape) and dest.dtype == value.dtype:
-            dest.copy_(value)
-        else:
-            dest.data = value.detach()
+        dest.data = value.detach()
 
 
 def _register(module, name, t):
