@@ -141,7 +141,9 @@ def one_hot(tensor, num_classes=-1):
     if vals.size and vals.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
-        num_classes = int(vals.max()) + 1 if vals.size else 0
+        if not vals.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(vals.max()) + 1
     elif vals.size and vals.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     return record(ONE_HOT, (tensor,), (int(num_classes),))

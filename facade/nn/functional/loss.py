@@ -7,7 +7,7 @@ from ... import _dtype
 from ..._dispatch import record
 from ...amp._state import ON as _AMP, cast_args as _amp_cast
 from ..._ops import nn_ops as ops
-from ..._ops.frontend import promote, type_name
+from ..._ops.frontend import can_cast, promote, type_name
 from ._common import broadcast_shape, check_reduction, host_values, legacy_reduction, not_differentiable, value_range
 
 __all__ = [
@@ -38,13 +38,45 @@ def _regression(kind, kernel, input, target, reduction, param=None, weight=None)
         )
         broadcast_shape(input.shape, target.shape)
     d = promote(input, target)
+    if kind == "l1":  # PyTorch's l1_loss is (input - target).abs() and a reduction, integers allowed
+        _check_subtraction(input, target)
+        if d.category < 2:
+            if reduction == "mean":
+                raise RuntimeError(
+                    "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                    f"dtype. Got: {type_name(d)}"
+                )
+            if weight is None:
+                return record(ops.REGRESSION_LOSS, (input, target), (reduction, kind, param, d.np))
     if d.category < 2:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(d)}'")
+    if kind == "huber":
+        # PyTorch's huber kernel writes into a tensor of the input's dtype; a weight multiplies that
+        if not can_cast(d, input.dtype) or input.dtype.category < 2:
+            raise RuntimeError(f"result type {type_name(d)} can't be cast to the desired output type "
+                               f"{type_name(input.dtype)}")
+        d = input.dtype if weight is None else _dtype.promote_types(input.dtype, weight.dtype)
     if weight is None:
         return record(ops.REGRESSION_LOSS, (input, target), (reduction, kind, param, d.np))
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError("Weights and input must have the same size.")
+    if kind != "huber":  # PyTorch multiplies the elementwise loss by the weight: promoted with it
+        d = _dtype.promote_types(d, weight.dtype)
     return record(ops.WEIGHTED_REGRESSION_LOSS, (input, target, weight), (reduction, kind, param, d.np))
+
+
+def _check_subtraction(a, b):
+    """PyTorch's errors for `a - b` with bool tensors."""
+    if a.dtype is _dtype.bool_ and b.dtype is _dtype.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
+    if a.dtype is _dtype.bool_ or b.dtype is _dtype.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _weighted_reduction(size_average, reduce, reduction, weight):
@@ -105,6 +137,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         broadcast_shape(weight.shape, input.shape)
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected {type_name(input.dtype)}")
+    if input.dtype.category != 2:
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{type_name(input.dtype)}'")
     not_differentiable("binary_cross_entropy", "weight", weight)
     # PyTorch's range check, when the input is already computed (checking a pending input
     # would cut the fused forward in two)
@@ -127,12 +161,29 @@ def binary_cross_entropy_with_logits(
             broadcast_shape(input.shape, t.shape)
     not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
-    d = promote(input, target)
+    d = _bce_logits_dtype(input, target, pos_weight)
     return record(
         ops.BCE_LOGITS_LOSS,
         (input, target, _optional(weight), _optional(pos_weight)),
         (reduction, weight is not None, pos_weight is not None, d.np),
     )
+
+
+def _bce_logits_dtype(input, target, pos_weight):
+    """The result dtype of PyTorch's composite: log_sigmoid(input) (floating input only), then
+    (1 - target).mul_(input).sub_(...) in place, so the loss has the target's dtype, and an integral
+    target cannot hold the product."""
+    if input.dtype.category != 2:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{type_name(input.dtype)}'")
+    if pos_weight is not None and pos_weight.dtype is _dtype.bool_:
+        _check_subtraction(pos_weight, input)  # pos_weight - 1
+    if target.dtype is _dtype.bool_:
+        _check_subtraction(target, target)
+    d = promote(target, input)
+    if not can_cast(d, target.dtype):
+        raise RuntimeError(f"result type {type_name(d)} can't be cast to the desired output type "
+                           f"{type_name(target.dtype)}")
+    return target.dtype
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -152,6 +203,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         if reduction == "batchmean" and input.ndim == 0:
             reduction = "sum"
     check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    if input.dtype.is_complex or target.dtype.is_complex:
+        raise RuntimeError("kl_div: Complex inputs not supported.")
+    if input.dtype.category < 2 or target.dtype.category < 2:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     broadcast_shape(input.shape, target.shape)
     return record(ops.KL_DIV_LOSS, (input, target), (reduction, bool(log_target), promote(input, target).np))
 

@@ -8,7 +8,7 @@ enum: torch.margin_ranking_loss etc. (integer reductions) call them too."""
 from ... import _dtype
 from ..._dispatch import record
 from ..._ops import margin_ops as ops
-from ..._ops.frontend import FUNCTIONS, promote, type_name
+from ..._ops.frontend import FUNCTIONS, can_cast, promote, type_name
 from ._arith import minus, number_minus, plus, reduce_loss
 from ._common import broadcast_shape, host_values, not_differentiable
 from .loss import _reduction
@@ -29,11 +29,21 @@ __all__ = [
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     broadcast_shape(input.shape, target.shape)
+    # PyTorch: neg_out(output, input * target).exp_().log1p_(), output of the input's dtype
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead."
+        )
     d = promote(input, target)
-    if d.category < 2:
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {type_name(d)}")
+    if not can_cast(d, input.dtype):
+        raise RuntimeError(f"result type {type_name(d)} can't be cast to the desired output type "
+                           f"{type_name(input.dtype)}")
+    if input.dtype.category < 2:  # exp_ in place on an integral tensor
+        raise RuntimeError(f"result type {type_name(_dtype.get_default_dtype())} can't be cast to the desired "
+                           f"output type {type_name(input.dtype)}")
     not_differentiable("soft_margin_loss", "target", target)
-    return record(ops.SOFT_MARGIN_LOSS, (input, target), (reduction, d.np))
+    return record(ops.SOFT_MARGIN_LOSS, (input, target), (reduction, input.dtype.np))
 
 
 def _check_vector_or_matrix(input):

@@ -9,6 +9,17 @@ from ..._tensor import Tensor
 from ..parameter import Parameter, is_lazy
 
 
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
+
+
+def _overrides(module, name):
+    """Whether module's class overrides Module.<name> (get_extra_state / set_extra_state): only then
+    does the state_dict hold prefix + '_extra_state', as PyTorch's."""
+    from .module import Module
+
+    return getattr(type(module), name, getattr(Module, name)) is not getattr(Module, name)
+
+
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     __slots__ = ()
 
@@ -27,6 +38,8 @@ def _save_to_state_dict(self, destination, prefix, keep_vars):
     for name, b in self._buffers.items():
         if b is not None and name not in self._non_persistent_buffers_set:
             destination[prefix + name] = b if keep_vars else b.detach()
+    if _overrides(self, "get_extra_state"):
+        destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
 def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
     if args:  # the deprecated positional form (destination, prefix, keep_vars)
@@ -38,14 +51,19 @@ def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
     local_metadata = {"version": self._version}  # state_dict hooks may add to it (spectral_norm does)
     if meta is not None:
         meta[prefix[:-1]] = local_metadata
+    for hook in self.__dict__.get("_state_dict_pre_hooks", {}).values():
+        hook(self, prefix, keep_vars)
     self._save_to_state_dict(destination, prefix, keep_vars)
     for name, m in self._modules.items():
         if m is not None:
             m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
     for hook in self._state_dict_hooks.values():
         res = hook(self, destination, prefix, local_metadata)
-        if res is not None:
-            destination = res
+        if not getattr(hook, "_from_public_api", False):
+            if res is not None:  # the private _register_state_dict_hook may replace the dict
+                destination = res
+        elif res is not None:
+            raise RuntimeError("state_dict post-hook must return None")
     return destination
 
 def _load_from_state_dict(
@@ -88,9 +106,17 @@ def _load_from_state_dict(
                 f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} and '
                 f"whose dimensions in the checkpoint are {value.shape}, an exception occurred : {e.args}."
             )
+    extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
+    if _overrides(self, "set_extra_state"):
+        if extra_key in state_dict:
+            self.set_extra_state(state_dict[extra_key])
+        elif strict:
+            missing_keys.append(extra_key)
+    elif strict and extra_key in state_dict:
+        unexpected_keys.append(extra_key)
     if strict:
         for key in state_dict.keys():
-            if not key.startswith(prefix):
+            if not key.startswith(prefix) or key == extra_key:
                 continue
             head = key[len(prefix) :].split(".", 1)
             if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):

@@ -8,16 +8,24 @@ dtype conversion, hooks, repr) is built on those three ordered dicts.
 import collections
 import functools
 import itertools
+import warnings
 
 from ... import _grad_mode
 from ..._tensor import Tensor
 from ..._tape import STATIC_READS as _STATIC_READS
 from ..parameter import Parameter
-from . import _state_dict
+from . import _backward_hooks, _state_dict
+from ._backward_hooks import (  # noqa: F401 - torch.nn.modules.module's names
+    register_module_backward_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 
 __all__ = ["Module", "RemovableHandle"]
 
 _EMPTY = {}
+_GLOBAL_BACKWARD = _backward_hooks._global_backward_hooks
+_GLOBAL_BACKWARD_PRE = _backward_hooks._global_backward_pre_hooks
 
 
 class RemovableHandle:
@@ -101,7 +109,11 @@ class Module:
         setter(self, "_forward_pre_hooks_with_kwargs", {})
         setter(self, "_forward_hooks_with_kwargs", {})
         setter(self, "_forward_hooks_always_called", {})
+        setter(self, "_backward_pre_hooks", collections.OrderedDict())
+        setter(self, "_backward_hooks", collections.OrderedDict())
+        setter(self, "_is_full_backward_hook", None)
         setter(self, "_state_dict_hooks", collections.OrderedDict())
+        setter(self, "_state_dict_pre_hooks", collections.OrderedDict())
         setter(self, "_load_state_dict_post_hooks", collections.OrderedDict())
         setter(self, "_load_state_dict_pre_hooks", collections.OrderedDict())
 
@@ -110,11 +122,21 @@ class Module:
 
     # ---- calling -----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+            or _GLOBAL_BACKWARD
+            or _GLOBAL_BACKWARD_PRE
+        ):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        bw_hooks, bw_pre_hooks = [], []
+        if self._backward_hooks or self._backward_pre_hooks or _GLOBAL_BACKWARD or _GLOBAL_BACKWARD_PRE:
+            bw_hooks, bw_pre_hooks = _backward_hooks.module_hooks(self)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -128,6 +150,10 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        bw_hook = None
+        if bw_hooks or bw_pre_hooks:
+            bw_hook = _backward_hooks.BackwardHook(self, bw_hooks, bw_pre_hooks)
+            args = bw_hook.setup_input_hook(args)
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
@@ -142,6 +168,14 @@ class Module:
             res = self._run_forward_hook(hid, hook, args, kwargs, result)
             if res is not None:
                 result = res
+        if bw_hook is not None:
+            if not isinstance(result, (Tensor, tuple)):
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a tuple of Tensors "
+                    f"but received {type(result)}",
+                    stacklevel=3,
+                )
+            result = bw_hook.setup_output_hook(result)
         return result
 
     def _run_forward_hook(self, hid, hook, args, kwargs, result):
@@ -173,13 +207,47 @@ class Module:
             [(self._forward_hooks_with_kwargs, with_kwargs), (self._forward_hooks_always_called, always_call)],
         )
 
-    def register_full_backward_hook(self, hook, prepend=False):
-        raise NotImplementedError("facade does not support module backward hooks yet; use Tensor.register_hook")
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        return self._add_hook(self._backward_pre_hooks, hook, prepend, [])
 
-    register_backward_hook = register_full_backward_hook
+    def register_backward_hook(self, hook):
+        """The deprecated module backward hook. PyTorch hands it the gradients of the last autograd node
+        of the forward (for nn.Linear: bias, input, weight.T); facade hands it what a full backward
+        hook gets (they agree for a module whose forward is one op on its input, and grad_output
+        always agrees)."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                "Please use only one of them."
+            )
+        self._is_full_backward_hook = False
+        return self._add_hook(self._backward_hooks, hook, False, [])
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                "Please use only one of them."
+            )
+        self._is_full_backward_hook = True
+        return self._add_hook(self._backward_hooks, hook, prepend, [])
+
+    def _register_state_dict_hook(self, hook):
+        """The private form: a hook returning a dict replaces the state_dict (PyTorch keeps it so)."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook"
+            )
+        return self._add_hook(self._state_dict_hooks, hook, False, [])
 
     def register_state_dict_post_hook(self, hook):
+        hook._from_public_api = True  # PyTorch's mark: such a hook must return None
         return self._add_hook(self._state_dict_hooks, hook, False, [])
+
+    def register_state_dict_pre_hook(self, hook):
+        return self._add_hook(self.__dict__.setdefault("_state_dict_pre_hooks", collections.OrderedDict()), hook,
+                              False, [])
 
     def register_load_state_dict_post_hook(self, hook):
         return self._add_hook(self._load_state_dict_post_hooks, hook, False, [])
@@ -320,6 +388,10 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # modules pickled before these tables existed
+        for name in ("_backward_pre_hooks", "_backward_hooks", "_state_dict_pre_hooks"):
+            self.__dict__.setdefault(name, collections.OrderedDict())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def __dir__(self):
         keys = (
@@ -520,6 +592,20 @@ class Module:
         return self
 
     # ---- state_dict (written in _state_dict.py) ------------------------------------------
+    def get_extra_state(self):
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+            "to report this bug."
+        )
+
+    def set_extra_state(self, state):
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+            "to report this bug."
+        )
+
     _save_to_state_dict = _state_dict._save_to_state_dict
     state_dict = _state_dict.state_dict
     _load_from_state_dict = _state_dict._load_from_state_dict

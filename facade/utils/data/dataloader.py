@@ -6,6 +6,8 @@ accepted and validated as PyTorch does, but loading always runs in the calling p
 (facade's work is asynchronous already: fetching a batch only records ops), so
 `get_worker_info()` is always None and `worker_init_fn` is never called.
 """
+import warnings
+
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, is_tensor_dataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -33,6 +35,7 @@ class DataLoader:
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
         self._check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
+        self._IterableDataset_len_called = None  # the length len(dataloader) read, checked while iterating
         iterable = isinstance(dataset, IterableDataset)
         if iterable:
             if shuffle not in (False, None):
@@ -110,18 +113,20 @@ class DataLoader:
     def _auto_collation(self):
         return self.batch_sampler is not None
 
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self._auto_collation else self.sampler
+
     def __len__(self):
         if isinstance(self.dataset, IterableDataset):
-            n = len(self.dataset)
+            n = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
             return n
         return len(self.batch_sampler if self._auto_collation else self.sampler)
 
     def __iter__(self):
-        if isinstance(self.dataset, IterableDataset):
-            return self._iter_stream()
-        return self._iter_map()
+        return _SingleProcessDataLoaderIter(self)
 
     def _iter_map(self):
         if not self._auto_collation:
@@ -155,6 +160,41 @@ class DataLoader:
             yield self.collate_fn(batch)
             if len(batch) < self.batch_size:
                 return
+
+
+class _SingleProcessDataLoaderIter:
+    """What iter(DataLoader) returns, as PyTorch's: an iterator with len() (the batch sampler's, or the
+    sampler's without auto-batching), warning once past the length an IterableDataset reported."""
+
+    def __init__(self, loader):
+        self._dataset = loader.dataset
+        self._iterable = isinstance(loader.dataset, IterableDataset)
+        self._index_sampler = loader._index_sampler
+        self._num_workers = loader.num_workers
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
+        self._num_yielded = 0
+        self._batches = loader._iter_stream() if self._iterable else loader._iter_map()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = next(self._batches)
+        self._num_yielded += 1
+        if self._iterable and self._IterableDataset_len_called is not None \
+                and self._num_yielded > self._IterableDataset_len_called:
+            warnings.warn(
+                f"Length of IterableDataset {self._dataset} was reported to be {self._IterableDataset_len_called}"
+                f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ",
+                stacklevel=2,
+            )
+        return data
+
+    def __len__(self):
+        return len(self._index_sampler)
+
+    def __getstate__(self):
+        raise NotImplementedError("{} cannot be pickled", self.__class__.__name__)
 
 
 def _tensor_batch(dataset, indices):
