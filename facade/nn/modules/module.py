@@ -6,7 +6,6 @@ dtype conversion, hooks, repr) is built on those three ordered dicts.
 """
 
 import collections
-import functools
 import itertools
 import warnings
 
@@ -14,7 +13,7 @@ from ... import _grad_mode
 from ..._tensor import Tensor
 from ..._tape import STATIC_READS as _STATIC_READS
 from ..parameter import Parameter
-from . import _backward_hooks, _state_dict
+from . import _backward_hooks, _hook_registration, _state_dict
 from ._backward_hooks import (  # noqa: F401 - torch.nn.modules.module's names
     register_module_backward_hook,
     register_module_full_backward_hook,
@@ -194,73 +193,18 @@ class Module:
             table.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        return self._add_hook(
-            self._forward_pre_hooks, hook, prepend, [(self._forward_pre_hooks_with_kwargs, with_kwargs)]
-        )
-
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        return self._add_hook(
-            self._forward_hooks,
-            hook,
-            prepend,
-            [(self._forward_hooks_with_kwargs, with_kwargs), (self._forward_hooks_always_called, always_call)],
-        )
-
-    def register_full_backward_pre_hook(self, hook, prepend=False):
-        return self._add_hook(self._backward_pre_hooks, hook, prepend, [])
-
-    def register_backward_hook(self, hook):
-        """The deprecated module backward hook. PyTorch hands it the gradients of the last autograd node
-        of the forward (for nn.Linear: bias, input, weight.T); facade hands it what a full backward
-        hook gets (they agree for a module whose forward is one op on its input, and grad_output
-        always agrees)."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError(
-                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
-                "Please use only one of them."
-            )
-        self._is_full_backward_hook = False
-        return self._add_hook(self._backward_hooks, hook, False, [])
-
-    def register_full_backward_hook(self, hook, prepend=False):
-        if self._is_full_backward_hook is False:
-            raise RuntimeError(
-                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
-                "Please use only one of them."
-            )
-        self._is_full_backward_hook = True
-        return self._add_hook(self._backward_hooks, hook, prepend, [])
-
-    def _register_state_dict_hook(self, hook):
-        """The private form: a hook returning a dict replaces the state_dict (PyTorch keeps it so)."""
-        if getattr(hook, "_from_public_api", False):
-            raise RuntimeError(
-                "Cannot register the same function as the state dict post hook that was "
-                "previously registered via register_state_dict_post_hook"
-            )
-        return self._add_hook(self._state_dict_hooks, hook, False, [])
-
-    def register_state_dict_post_hook(self, hook):
-        hook._from_public_api = True  # PyTorch's mark: such a hook must return None
-        return self._add_hook(self._state_dict_hooks, hook, False, [])
-
-    def register_state_dict_pre_hook(self, hook):
-        return self._add_hook(self.__dict__.setdefault("_state_dict_pre_hooks", collections.OrderedDict()), hook,
-                              False, [])
-
-    def register_load_state_dict_post_hook(self, hook):
-        return self._add_hook(self._load_state_dict_post_hooks, hook, False, [])
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        """hook(state_dict, prefix, local_metadata, strict, missing, unexpected, errors), run first in
-        _load_from_state_dict (with_module: the module is passed first)."""
-        if with_module:
-            hook = functools.partial(hook, self)
-        return self._add_hook(self._load_state_dict_pre_hooks, hook, False, [])
-
-    def register_load_state_dict_pre_hook(self, hook):
-        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+    # ---- hook registration (written in _hook_registration.py) ----------------------------
+    register_forward_pre_hook = _hook_registration.register_forward_pre_hook
+    register_forward_hook = _hook_registration.register_forward_hook
+    register_full_backward_pre_hook = _hook_registration.register_full_backward_pre_hook
+    register_backward_hook = _hook_registration.register_backward_hook
+    register_full_backward_hook = _hook_registration.register_full_backward_hook
+    _register_state_dict_hook = _hook_registration._register_state_dict_hook
+    register_state_dict_post_hook = _hook_registration.register_state_dict_post_hook
+    register_state_dict_pre_hook = _hook_registration.register_state_dict_pre_hook
+    register_load_state_dict_post_hook = _hook_registration.register_load_state_dict_post_hook
+    _register_load_state_dict_pre_hook = _hook_registration._register_load_state_dict_pre_hook
+    register_load_state_dict_pre_hook = _hook_registration.register_load_state_dict_pre_hook
 
     # ---- registration ------------------------------------------------------------------
     def register_buffer(self, name, tensor, persistent=True):
