@@ -47,8 +47,9 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_storage", "_vc", "_view", "_vver", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "__dict__",
-                 "__weakref__")
+    # _gv (views only): where a view's gradient comes from when that is not its root, see _wrap_view
+    __slots__ = ("_storage", "_vc", "_view", "_vver", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "_gv",
+                 "__dict__", "__weakref__")
 
     # ---- construction ------------------------------------------------------------------
     def __new__(cls, *args, **kwargs):
@@ -67,12 +68,56 @@ class Tensor:
 
     @classmethod
     def _wrap_view(cls, base, chain, node, vc=None):
-        """A view of `base` (its root): the value is `chain` applied to the root's value."""
-        root, prefix = (base._view[0], base._view[1]) if base._view is not None else (base, ())
+        """A view of `base` (its root): the value is `chain` applied to the root's value.
+
+        `_view` is (root, chain from the root, tracks): the storage root and the whole chain give the value,
+        the layout and where writes go. Where the gradient comes from is the root (tracks: the chain on the
+        root's input node) unless `_gv` says otherwise; `_gv` is None or a tuple (source, chain, whole chain),
+        valid while the whole chain is the view's (an in-place relayout makes a new one):
+
+        * (gbase, sub, _): the view's node is `sub` applied to `gbase._input_node()`: gbase is the nearest view
+          along the chain that is a leaf requiring grad (`w = b.view(2, 3).requires_grad_()`: w's views chain
+          to w's AccumulateGrad, as PyTorch's do) or a view made under no_grad of a tensor requiring grad (its
+          views made with grad enabled require grad, without a path to any leaf);
+        * (None, R, _): made under no_grad; it requires grad while R, the tensor PyTorch's view records as
+          its base, does (not through a detach()), and then enters ops as a node that requires grad without
+          a gradient path (PyTorch: requires_grad True, grad_fn None, an edge to nothing);
+        * `_DETACHED`: a detach() of a view (PyTorch: not a differentiable view; views of it have it as base).
+        """
+        bv = base._view
+        if bv is None:
+            root, whole = base, chain
+        else:
+            root, whole = bv[0], bv[1] + chain
         t = object.__new__(cls)
         t._storage = root._storage
         t._vc = root._vc if vc is None else vc
-        t._view = (root, prefix + chain, node.requires_grad)
+        tracks = node.requires_grad
+        gv = None
+        if not _GRAD[0]:
+            if bv is None:
+                gv = (None, base, whole)
+            else:
+                bg = base._gv
+                if bg is _DETACHED:
+                    gv = (None, base, whole)
+                elif bg is not None and bg[0] is None:
+                    gv = (None, bg[1], whole)
+                else:
+                    gv = (None, root, whole)
+        elif bv is not None and tracks:
+            bg = base._gv
+            if base._rg:
+                gv = (base, chain, whole)
+            elif bg is not None and bg[2] is bv[1]:
+                if bg[0] is not None:  # a view of a view of a gradient base
+                    gv = (bg[0], bg[1] + chain, whole)
+                    tracks = bv[2]
+                elif bg[1] is not None:  # a view of a view made under no_grad
+                    gv = (base, chain, whole)
+                    tracks = False  # its root's history is not its own: in-place writes raise the no_grad error
+        t._view = (root, whole, tracks)
+        t._gv = gv
         t._vver = t._vc[0]  # the version it was made at (see _node: AsStridedBackward0 once it changes)
         t._vcache = (node.args[0] if len(chain) == 1 else None, node)
         t._rg = False
@@ -90,7 +135,18 @@ class Tensor:
         if view is None:
             return self._storage.node
         root, chain, tracks = view
-        base = root._input_node() if tracks else root._storage.node
+        gv = self._gv
+        if gv is not None and gv[0] is not None and gv[2] is chain:
+            tracks = True
+            if self._vver == self._vc[0]:
+                base = gv[0]._input_node()  # its gradient comes from a view along its chain (see _wrap_view)
+                sub = gv[1]
+            else:  # regenerated from the root (below)
+                base = root._input_node()
+                sub = None
+        else:
+            base = root._input_node() if tracks else root._storage.node
+            sub = chain
         cache = self._vcache
         if cache is not None and cache[0] is base:
             return cache[1]
@@ -106,6 +162,10 @@ class Tensor:
                 from ._views import AS_STRIDED
 
                 self._vver = -1
+                if sub is None and not node.requires_grad:
+                    # from the root, not from the view it was taken of: a root that does not require grad
+                    # gives an AsStridedBackward0 that requires grad and leads nowhere, as PyTorch's
+                    node = _nothing_edge(node)
                 last, statics = chain[-1]
                 if last.name in _REPLAYED_VIEWS:  # PyTorch replays these by their view function, not as_strided
                     if len(chain) > 1:
@@ -114,7 +174,7 @@ class Tensor:
                 else:
                     node = record_node(AS_STRIDED, (node,), (chain,))
             else:
-                for op, statics in chain:
+                for op, statics in sub:
                     node = record_node(op, (node,), statics)
         finally:
             _GRAD[0] = with_grad
@@ -141,6 +201,12 @@ class Tensor:
             self._leafuse = _weakref(lu)
             return lu
         if self._view is not None:
+            gv = self._gv
+            if gv is not None and _GRAD[0]:
+                if self._vver != self._vc[0] and self._no_grad_view_rebased():
+                    _rebased_no_grad_view(self)
+                if gv[0] is None and gv[1] is not None and gv[1].requires_grad:
+                    return _edge_to_nothing(self, v)  # made under no_grad of a tensor that requires grad
             return v  # a view's node already carries (or is cut from) its root's history
         g = self._grad_fn
         if g is v or g is None and not v.requires_grad:
@@ -286,7 +352,14 @@ class Tensor:
 
     @property
     def requires_grad(self):
-        return self._rg or self.grad_fn is not None
+        if self._rg:
+            return True
+        if self._view is None:
+            return self._grad_fn is not None
+        if self._view_grad_node() is not None:
+            return True
+        gv = self._gv  # made under no_grad: while the tensor it was made of does (PyTorch's differentiable view)
+        return gv is not None and gv[0] is None and gv[1] is not None and gv[1].requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -295,8 +368,9 @@ class Tensor:
     @property
     def grad_fn(self):
         if self._view is not None:
-            node = self._node() if self._view[2] else None
-            g = node if node is not None and node.requires_grad else None
+            if self._vver != self._vc[0] and self._gv is not None and self._no_grad_view_rebased():
+                _rebased_no_grad_view(self)
+            g = self._view_grad_node()
         else:
             g = self._grad_fn
         if g is None:
@@ -304,6 +378,23 @@ class Tensor:
         from .autograd.graph import wrap_node
 
         return wrap_node(g)
+
+    def _view_grad_node(self):
+        """A view's grad_fn node (None: it has no grad_fn)."""
+        gv = self._gv
+        if self._view[2] or gv is not None and gv[0] is not None:
+            node = self._node()
+            if node.requires_grad:
+                return node
+        return None
+
+    def _no_grad_view_rebased(self):
+        """Whether this view (written in place since it was made) is one PyTorch refuses to regenerate the
+        grad_fn of: made under no_grad of a tensor that requires grad, or a view made of one with grad enabled."""
+        gv = self._gv
+        if gv[0] is None:
+            return gv[1] is not None and gv[1].requires_grad
+        return not self._view[2] and gv[2] is self._view[1]
 
     def type(self, dtype=None):
         if dtype is None:
@@ -337,6 +428,8 @@ class Tensor:
             # PyTorch's two checks word it differently: requires_grad_() vs the requires_grad setter
             what = "floating point" if how == "requires_grad_" else "floating point and complex"
             raise RuntimeError(f"only Tensors of {what} dtype can require gradients")
+        if flag != self._rg:
+            self._leafuse = None  # the node it entered graphs through (LEAF or not) changes kind
         self._rg = flag
 
     def requires_grad_(self, requires_grad=True):
@@ -428,11 +521,11 @@ class Tensor:
         root, chain, _ = self._view
         t = object.__new__(Tensor)
         t._storage, t._vc, t._view, t._vver, t._vcache = self._storage, self._vc, (root, chain, False), -1, None
-        t._rg, t._grad_fn, t._grad, t._leafuse = False, None, None, None
+        t._rg, t._grad_fn, t._grad, t._leafuse, t._gv = False, None, None, None, _DETACHED
         return t
 
     def detach_(self):
-        if self._view is not None and self._view[2]:
+        if self._view is not None and self._gv is not _DETACHED:  # any view but a detach()ed one, as PyTorch
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
@@ -580,6 +673,38 @@ class Tensor:
         )
 
     __str__ = __repr__
+
+
+_DETACHED = (None, None, None)  # a view's _gv: made by detach() (see Tensor._wrap_view)
+
+
+def _rebased_no_grad_view(t):
+    """PyTorch's error for a view made under no_grad (or a view of one) whose root was written in place since:
+    raised where PyTorch would regenerate its grad_fn (grad_fn, is_leaf, and its use by an op with grad enabled)."""
+    from ._views import NO_GRAD_VIEW_REBASE
+
+    raise RuntimeError(t.__dict__.get("_nograd_view", "A view was created in") + NO_GRAD_VIEW_REBASE)
+
+
+def _edge_to_nothing(t, v):
+    """t's value `v` as a node that requires grad and leads to no leaf (PyTorch's edge to no function),
+    kept while it is t's current value, as a leaf's LEAF node is."""
+    lu = t._leafuse
+    if lu is not None:
+        lu = lu()
+        if lu is not None and lu.args[0] is v:
+            return lu
+    lu = _nothing_edge(v)
+    t._leafuse = _weakref(lu)
+    return lu
+
+
+def _nothing_edge(v):
+    from ._views import NO_GRAD_EDGE
+
+    n = Node(NO_GRAD_EDGE, (v,), (), None, v.shape, v.dtype, True)
+    n.device = v.device
+    return n
 
 
 def _wrap_dim(dim, ndim):

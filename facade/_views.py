@@ -52,6 +52,14 @@ NO_GRAD_VIEW_WRITE = (
     "to be tracked)."
 )
 
+# PyTorch's error where it would regenerate the grad_fn of such a view after its root was written in place
+NO_GRAD_VIEW_REBASE = (
+    " no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. Given "
+    "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the "
+    "view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
+    "outside (if you want the inplace to be tracked)."
+)
+
 VIEW_SCATTER = defop("view_scatter", _view_scatter, grad_fn="CopySlices", saves=False)
 
 
@@ -63,6 +71,13 @@ def _as_strided(root, chain):
 
 # a view's whole chain as one node: how a view that tracks grad reads its root once either was written in place
 AS_STRIDED = defop("as_strided_view", _as_strided, grad_fn="AsStridedBackward0", saves=False)
+
+# a value that requires grad without a path to any leaf: how a view made under no_grad of a tensor that requires
+# grad enters ops (PyTorch: the view requires grad, its grad_fn is None and it has no AccumulateGrad, so the ops'
+# edges to it lead to no function); grad_fn objects show it as None (autograd/graph.py)
+NO_GRAD_EDGE = defop("no_grad_edge", lambda v: lax.stop_gradient(v), saves=False)
+
+LEAF_VIEW_WRITE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def make_view(base, op, statics):
@@ -78,7 +93,9 @@ def make_view(base, op, statics):
         name = re.sub(r"Backward[0-9]*$", "", op.grad_fn_name(node) or op.name.capitalize())
         t.__dict__["_nograd_view"] = f"Output 0 of {name} is a view of a view which was created in"
     bv = base._view
-    if bv is not None and not base._rg and base._vcache is not None and bv[2] == t._view[2]:
+    gv = t._gv
+    if (bv is not None and not base._rg and base._vcache is not None and bv[2] == t._view[2]
+            and (gv is None or gv[0] is not base)):
         # a view of a view: its node stays `op` applied to the base view's node (as PyTorch's grad_fn
         # chains through the base view's), so hooks and retain_grad on the base view see the gradient
         # that flows through it; valid while the root's node is the one the base view read
@@ -102,6 +119,10 @@ def _check_writable(chain):
 def write_through(view, new_node):
     """Write `new_node` (the view's new value) into the view's root."""
     root, chain, tracks = view._view
+    if _GRAD[0]:
+        gv = view._gv
+        if view._rg or gv is not None and gv[0] is not None and gv[0]._rg and gv[2] is chain:
+            raise RuntimeError(LEAF_VIEW_WRITE)  # a leaf that is a view (w = b.view(2, 3).requires_grad_()) or a view of it
     _check_writable(chain)
     grad = _GRAD[0] and (root.requires_grad or new_node.requires_grad)
     if grad and "_nograd_view" in view.__dict__:
@@ -118,5 +139,6 @@ def write_through(view, new_node):
     if node.requires_grad:
         root._grad_fn = node
         view._view = (root, chain, True)
+        view._gv = None
         view._vver = -1
     view._vcache = None

@@ -31,6 +31,7 @@ from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
 from .._ops.table import LEAF, SCALAR, defop
 from .._tape import Node, new_generation, observed, source_like
+from .._views import NO_GRAD_EDGE, NO_GRAD_VIEW_REBASE
 from . import _replay
 from ._complex import torch_convention
 from .hooks import HOOKED, HOOKED_NODES, any_node_hooks
@@ -66,6 +67,8 @@ def _bad_version(vc, version, owner, what):
 
     from .graph import _output_index, wrap_node
 
+    if what.__class__ is not tuple and what.op is NO_GRAD_EDGE:  # a view made under no_grad, its root since written
+        return RuntimeError("A view was created in" + NO_GRAD_VIEW_REBASE)
     if what.__class__ is tuple:
         k, shape, dtype = what
         node, index = owner, dict(owner.op.saved_outputs or ()).get(k, k)
