@@ -2,43 +2,19 @@
 installed (nox -s oracle) — against PyTorch on the same inputs. Each scenario returns what a
 user can observe: values, grads, grad_fn names, reprs and error messages. Without torch, the
 values are checked against the maths written in each scenario's `expect`."""
-import numpy as np
 import pytest
 
 import facade
+from scenarios import Scenarios, observer
 
 try:
     import torch
 except ImportError:  # the plain test session: maths-only checks
     torch = None
 
-SCENARIOS = {}
-
-
-def scenario(expect=None):
-    def deco(fn):
-        SCENARIOS[fn.__name__] = (fn, expect)
-        return fn
-
-    return deco
-
-
-def observe(fn, T):
-    try:
-        out = fn(T)
-    except Exception as e:  # noqa: BLE001 - the error itself is the observation
-        return ("raised", type(e).__name__, str(e).split("\n")[0])
-    return normalise(out)
-
-
-def normalise(x):
-    if isinstance(x, tuple) and x and x[0] in ("tensor", "raised"):
-        return x
-    if isinstance(x, (list, tuple)):
-        return [normalise(v) for v in x]
-    if hasattr(x, "detach") and hasattr(x, "shape"):
-        return ("tensor", np.asarray(x.detach().numpy(), dtype=np.float64).round(5).tolist(), str(x.dtype).split(".")[-1])
-    return x
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.scenario
+observe, normalise = observer(digits=5, first_line=True)
 
 
 @scenario(expect=[("tensor", [4.0, 8.0, 12.0], "float32"), ("tensor", [8.0, 16.0, 24.0], "float32")])

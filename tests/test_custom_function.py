@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import facade
+from scenarios import observer
 
 try:
     import torch
@@ -21,25 +22,7 @@ except ImportError:  # the plain test session: checks against the hand-derived v
     torch = None
 
 
-def normalise(x):
-    if isinstance(x, tuple) and x and isinstance(x[0], str) and x[0] in ("tensor", "raised"):
-        return x
-    if isinstance(x, (list, tuple)):
-        return [normalise(v) for v in x]
-    if hasattr(x, "detach") and hasattr(x, "shape"):
-        return ("tensor", np.asarray(x.detach().numpy(), dtype=np.float64).round(9).tolist(),
-                str(x.dtype).split(".")[-1], bool(x.requires_grad))
-    if isinstance(x, float):
-        return round(x, 9)
-    return x
-
-
-def observe(fn, T):
-    try:
-        out = fn(T)
-    except Exception as e:  # noqa: BLE001 - the error itself is the observation
-        return ("raised", type(e).__name__, str(e).split("\n")[0])
-    return normalise(out)
+observe, normalise = observer(digits=9, first_line=True, with_requires_grad=True)
 
 
 def raised(T, fn):

@@ -5,52 +5,24 @@ float64), shapes, flags and error messages. Without torch, the values are checke
 written in each scenario's `expect`."""
 import functools
 
-import numpy as np
 import pytest
 
 import facade
+from scenarios import Scenarios, observer, raised
 
 try:
     import torch
 except ImportError:  # the plain test session: maths-only checks
     torch = None
 
-SCENARIOS = {}
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.scenario
+observe, normalise = observer(digits=5)
 
 NO_GRAD_VIEW = (" no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is "
                 "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and "
                 "the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or "
                 "both outside (if you want the inplace to be tracked).")
-
-
-def scenario(expect=None):
-    def deco(fn):
-        SCENARIOS[fn.__name__] = (fn, expect)
-        return fn
-
-    return deco
-
-
-def observe(fn, T):
-    try:
-        out = fn(T)
-    except Exception as e:  # noqa: BLE001 - the error itself is the observation
-        return raised(type(e).__name__, str(e))
-    return normalise(out)
-
-
-def raised(kind, message):
-    return ("raised", kind, message)
-
-
-def normalise(x):
-    if isinstance(x, tuple) and x and x[0] in ("tensor", "raised"):
-        return x
-    if isinstance(x, (list, tuple)):
-        return [normalise(v) for v in x]
-    if hasattr(x, "detach") and hasattr(x, "shape"):
-        return ("tensor", np.asarray(x.detach().numpy(), dtype=np.float64).round(5).tolist(), str(x.dtype).split(".")[-1])
-    return x
 
 
 def t64(T, data, **kw):

@@ -1,7 +1,6 @@
 """torch.FloatTensor, torch.LongTensor, ...: constructors of their dtype, isinstance by dtype, and
 targets of Tensor.type / Module.type — compared with PyTorch when it is installed, and with the
 dtypes and values PyTorch documents without it."""
-import pytest
 
 import facade
 

@@ -11,17 +11,19 @@ grad_fn names and error messages. Without torch, the observations are checked ag
 3. nn.Linear's grad_fn graph: PyTorch's AddmmBackward0(bias, input, TBackward0(weight)) and its variants,
    which the official 60-minute blitz prints.
 """
-import numpy as np
 import pytest
 
 import facade
+from scenarios import Scenarios, observer, raised
 
 try:
     import torch
 except ImportError:  # the plain test session: maths-only checks
     torch = None
 
-SCENARIOS = {}
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.scenario
+observe, normalise = observer(digits=6)
 
 LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
@@ -32,36 +34,6 @@ REBASED = (" no_grad mode and its base or another view of its base has been modi
            "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
            "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
            "tracked) or both outside (if you want the inplace to be tracked).")
-
-
-def scenario(expect):
-    def deco(fn):
-        SCENARIOS[fn.__name__] = (fn, expect)
-        return fn
-
-    return deco
-
-
-def observe(fn, T):
-    try:
-        out = fn(T)
-    except Exception as e:  # noqa: BLE001 - the error itself is the observation
-        return raised(type(e).__name__, str(e))
-    return normalise(out)
-
-
-def raised(kind, message):
-    return ("raised", kind, message)
-
-
-def normalise(x):
-    if isinstance(x, tuple) and x and x[0] in ("tensor", "raised"):
-        return x
-    if isinstance(x, (list, tuple)):
-        return [normalise(v) for v in x]
-    if hasattr(x, "detach") and hasattr(x, "shape"):
-        return ("tensor", np.asarray(x.detach().numpy(), dtype=np.float64).round(6).tolist(), str(x.dtype).split(".")[-1])
-    return x
 
 
 def f64(values):
