@@ -38,41 +38,35 @@ _global_backward_hooks = collections.OrderedDict()
 _global_is_full = [None]  # PyTorch's _global_is_full_backward_hook
 
 
-def _handle(table):
+def _add_global(table, hook):
     from .module import RemovableHandle
 
     handle = RemovableHandle(table)
+    table[handle.id] = hook
     return handle
+
+
+def _register_global_backward(hook, full):
+    """A global backward hook, full or not; PyTorch refuses to mix the two kinds among global hooks."""
+    if _global_is_full[0] is (not full):
+        raise RuntimeError(
+            "Cannot use both regular backward hooks and full backward hooks as a global Module hook. "
+            "Please use only one of them."
+        )
+    _global_is_full[0] = full
+    return _add_global(_global_backward_hooks, hook)
 
 
 def register_module_backward_hook(hook):
-    if _global_is_full[0] is True:
-        raise RuntimeError(
-            "Cannot use both regular backward hooks and full backward hooks as a global Module hook. "
-            "Please use only one of them."
-        )
-    _global_is_full[0] = False
-    handle = _handle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return _register_global_backward(hook, False)
 
 
 def register_module_full_backward_pre_hook(hook):
-    handle = _handle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
-    return handle
+    return _add_global(_global_backward_pre_hooks, hook)
 
 
 def register_module_full_backward_hook(hook):
-    if _global_is_full[0] is False:
-        raise RuntimeError(
-            "Cannot use both regular backward hooks and full backward hooks as a global Module hook. "
-            "Please use only one of them."
-        )
-    _global_is_full[0] = True
-    handle = _handle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return _register_global_backward(hook, True)
 
 
 def module_hooks(module):
