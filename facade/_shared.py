@@ -60,20 +60,26 @@ class SharedStorage(Storage):
         self.shared = self.shared[:2] + (node,)
         if TRACKING[0] is not None:
             return  # facade.jit is tracing a step: its write-back after the call lands here again
-        if node.value is None:
-            from ._engine import evaluate
-
-            evaluate([node])
-        if isinstance(node.value, jax.core.Tracer):
+        value = _computed(node)
+        if isinstance(value, jax.core.Tracer):
             return  # the same, while the step's program is traced
         array = self.shared[0]
-        value = np.asarray(node.value)
+        value = np.asarray(value)
         if value.shape != array.shape or value.dtype != array.dtype:
             self.__class__ = Storage  # the storage now holds something else: the array is on its own
             self.shared = None
             return
         np.copyto(array, value)
         self.shared = (array, value, node)
+
+
+def _computed(node):
+    """The node's value, computing it (and what it waits on) if it is pending."""
+    if node.value is None:
+        from ._engine import evaluate
+
+        evaluate([node])
+    return node.value
 
 
 def _same(a, b):
@@ -89,11 +95,7 @@ def share(t):
     st = root._storage
     if type(st) is not SharedStorage:
         node = st.node
-        if node.value is None:
-            from ._engine import evaluate
-
-            evaluate([node])
-        value = np.asarray(node.value)
+        value = np.asarray(_computed(node))
         st.shared = (np.array(value), value, node)
         st.__class__ = SharedStorage
     array = st.shared[0]
