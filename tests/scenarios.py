@@ -2,6 +2,7 @@
 facade, or torch when it is installed) returning what a user can observe; `observe` runs one and turns
 tensors into comparable tuples and an exception into ("raised", type, message)."""
 import numpy as np
+import pytest
 
 
 class Scenarios(dict):
@@ -44,3 +45,16 @@ def observer(digits=6, first_line=False, with_requires_grad=False):
         return normalise(out)
 
     return observe, normalise
+
+
+def check(entry, observe, normalise, lib, torch):
+    """Run one (scenario, expect) entry on facade (`lib`): its observation equals PyTorch's when torch is
+    installed, else the written-out expectation (skipped where a scenario has none)."""
+    fn, expect = entry
+    got = observe(fn, lib)
+    if torch is not None:
+        assert got == observe(fn, torch)
+    elif expect is not None:
+        assert got == normalise(expect)
+    else:
+        pytest.skip("checked against PyTorch under the oracle session")

@@ -14,7 +14,7 @@ grad_fn names and error messages. Without torch, the observations are checked ag
 import pytest
 
 import facade
-from scenarios import Scenarios, observer, raised
+from scenarios import Scenarios, check, observer, raised
 
 try:
     import torch
@@ -397,12 +397,7 @@ def sixty_minute_blitz_grad_fn(T):
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(name):
-    fn, expect = SCENARIOS[name]
-    got = observe(fn, facade)
-    if torch is not None:
-        assert got == observe(fn, torch)
-    else:
-        assert got == normalise(expect)
+    check(SCENARIOS[name], observe, normalise, facade, torch)
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
