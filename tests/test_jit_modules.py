@@ -42,25 +42,57 @@ def test_train_and_eval_switch_as_eagerly():
     reference = copy.deepcopy(model)
     compiled = facade.compile(model)
     opt = facade.optim.SGD(compiled.parameters(), lr=0.1)
+    ref_opt = facade.optim.SGD(reference.parameters(), lr=0.1)
     x, y = facade.randn(16, 4), facade.randn(16, 2)
     for mode in ("train", "train", "eval", "eval", "train", "eval", "train"):
         getattr(compiled, mode)()
         getattr(reference, mode)()
-        if mode == "eval":  # deterministic: the eager model with the same state gives the same outputs
-            reference.load_state_dict(model.state_dict())
+        if mode == "eval":  # deterministic: the same outputs as the eager model, running statistics used
             with facade.no_grad():
                 np.testing.assert_allclose(compiled(x).numpy(), reference(x).numpy(), rtol=1e-5, atol=1e-6)
             continue
+        state = facade.get_rng_state()
         opt.zero_grad()
         loss = ((compiled(x) - y) ** 2).mean()
         loss.backward()
         opt.step()
-        with facade.no_grad():  # dropout is on again in train mode: two calls draw different masks
-            assert not np.allclose(compiled(x).numpy(), compiled(x).numpy())
-    assert model.training and not model[1].running_mean.equal(facade.zeros(8))
-    # one program per (mode, grad mode) met, and load_state_dict's writes may retrace once: seven switches
-    # between train and eval reuse them
-    assert compiled.recompiles <= 3
+        facade.set_rng_state(state)  # the same dropout masks for the eager step
+        ref_opt.zero_grad()
+        ref_loss = ((reference(x) - y) ** 2).mean()
+        ref_loss.backward()
+        ref_opt.step()
+        assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-5)
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(model[1].running_mean.numpy(), reference[1].running_mean.numpy(), rtol=1e-5, atol=1e-6)
+    assert compiled.recompiles == 1  # eval (under no_grad) traced once; switching back reuses the programs
+
+
+@pytest.mark.parametrize("compiled_is_the_copy", [False, True])
+def test_a_deepcopy_of_the_model_is_another_model(compiled_is_the_copy):
+    """A target network / EMA copy (copy.deepcopy) holds its original's arrays until either changes: the
+    compiled model still reads, and sends gradients to, its own parameters (it once took the copy's
+    when the copy was the older tensor, so later calls read stale weights)."""
+    facade.manual_seed(0)
+    first = facade.nn.Linear(4, 2)
+    second = copy.deepcopy(first)
+    model, other = (second, first) if compiled_is_the_copy else (first, second)
+    eager = copy.deepcopy(model)
+    compiled = facade.compile(model)
+    opt, eager_opt = facade.optim.SGD(model.parameters(), lr=0.1), facade.optim.SGD(eager.parameters(), lr=0.1)
+    x, y = facade.randn(16, 4), facade.randn(16, 2)
+    start = [p.detach().clone() for p in other.parameters()]
+    for _ in range(4):
+        for m, o in ((compiled, opt), (eager, eager_opt)):
+            o.zero_grad()
+            ((m(x) - y) ** 2).mean().backward()
+            o.step()
+    for p, q in zip(model.parameters(), eager.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for p, q in zip(other.parameters(), start):  # untouched, and no gradient reached it
+        assert p.grad is None and p.equal(q)
+
+
 
 
 def test_a_training_flag_change_is_the_recompile_reason():

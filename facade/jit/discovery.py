@@ -27,6 +27,7 @@ the step with them as inputs (step.py), which gives the program later calls reus
 import gc
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
@@ -104,6 +105,7 @@ class _FirstTouch:
     def __init__(self, before):
         self.before = before
         self.seen = {}
+        self.claimed = {}  # id(array) -> the storage whose fresh node holds it
 
     def __call__(self, t):
         i = id(t)
@@ -124,6 +126,14 @@ class _FirstTouch:
                 with jax.ensure_compile_time_eval():  # on the device once, as eager code would
                     _engine.as_jax([n])
             value = n.value
+        if not is_tracer(value):
+            # one array object per storage: the trace captures an array once, however many
+            # tensors hold it (a deepcopy's parameters hold their original's arrays), and _lift
+            # finds the tensor a constant belongs to by the array's identity
+            if self.claimed.setdefault(id(value), st) is not st:
+                with jax.ensure_compile_time_eval():
+                    value = jnp.array(value, copy=True)
+                self.claimed[id(value)] = st
         fresh = source_like(value, n)
         self.before.rebound[id(st)] = fresh
         st.set(fresh)
@@ -170,7 +180,7 @@ def _discover(fn, args, kwargs):
         _engine.evaluate([t._storage.node for t in late], compile=True)
     try:
         before.unbind()
-        program, lifted, lifted_vals = _lift(stage, before)
+        program, lifted, lifted_vals = _lift(stage, before, list(trace.hook.seen.values()))
         flat = lifted_vals + list(arg_vals) + [key_before]
         compiled = jax.jit(program).lower(*flat).compile()
         target_vals, out_vals, arg_vals_out, key = jax.tree_util.tree_unflatten(
@@ -259,19 +269,27 @@ def _mark_never_computed(before):
             t._grad_fn = None
 
 
-def _lift(stage, before):
+def _lift(stage, before, seen):
     """The traced step as a function of (the device arrays it captured as constants, then its
     own inputs), so that no array is compiled into the program; for each such array the
     pre-existing tensor whose value it is (None for others: arrays facade made from numpy); the
     arrays."""
     closed = stage.jaxpr
     owners = {}
-    for t, n in zip(before.tensors, before.nodes):
-        v = n.value
-        if isinstance(v, jax.Array) and not is_tracer(v):
-            other = owners.get(id(v))
-            if other is None or t._rg and not other._rg:  # the leaf that requires grad, as storage_tensors
-                owners[id(v)] = t
+    # a tensor the step touched owns the array it was read as (its first touch made that array
+    # its own); other pre-existing tensors own what pending ops replayed inside the trace read
+    by_touch = set()
+    touched = [(t, before.rebound.get(id(t._storage))) for t in seen]
+    for pairs, first in ((touched, True), (zip(before.tensors, before.nodes), False)):
+        for t, n in pairs:
+            v = getattr(n, "value", None)
+            if isinstance(v, jax.Array) and not is_tracer(v):
+                i = id(v)
+                other = owners.get(i)
+                if other is None or (first or i not in by_touch) and t._rg and not other._rg:
+                    owners[i] = t  # (the leaf that requires grad, as storage_tensors)
+                if first:
+                    by_touch.add(i)
     consts = list(closed.consts)
     positions = [i for i, c in enumerate(consts) if isinstance(c, jax.Array) and not is_tracer(c)]
     jaxpr, n = closed.jaxpr, len(positions)
