@@ -122,7 +122,7 @@ def _saved(op, tensors, args, node, outs):
     """Version-counter snapshots of what the op saves, checked again at backward.
 
     Each entry is (version counter, version then, what): `what` is the input's node, or, for
-    one of the op's own outputs, (its index, shape, dtype) (autograd/engine._bad_version reads
+    one of the op's own outputs, (its index, shape, dtype) (autograd/_backward_errors._bad_version reads
     both).
 
     Which inputs are saved follows PyTorch: "cross" ops (mul, mm, dot, ...) save an input

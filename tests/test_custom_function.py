@@ -445,8 +445,6 @@ def test_set_materialize_grads_false_passes_none_for_unused_outputs():
     check(scenario, [T64([8.0, 8.0]), [[None, ones], [None, ones], [ones, T64([0.0, 0.0])]]])
 
 
-@pytest.mark.xfail(strict=True, reason="autograd engine: a gradient the Function's backward returned as None is summed "
-                                       "into .grad as zeros (the engine has no 'no gradient' value for a leaf)")
 def test_none_gradient_leaves_grad_none():
     def scenario(T):
         class OnlyFirst(T.autograd.Function):

@@ -188,17 +188,19 @@ def backward_plain(t):
     leaves, totals, accumulated = done
     if len(accumulated) > 8:
         accumulated = set(accumulated)
+    added = []
     for k, leaf in enumerate(leaves):
         g = totals[k]
         if g is not None:
             if leaf.__dict__ and leaf.__dict__.get("_hooks_pre"):
-                _accumulate(leaf, run_hooks(leaf, g), False)
+                _accumulate(leaf, run_hooks(leaf, g), False, added=added)
             else:
-                _accumulate(leaf, g, False, True)
+                _accumulate(leaf, g, False, True, added)
         elif k not in accumulated:
             continue
         if leaf.__dict__:
             run_post_accumulate(leaf)
+    _settle(added)
     return True
 
 
@@ -228,28 +230,31 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     results, leaves, accumulated = _differentiate(roots, cots, retain_graph=retain_graph, create_graph=create_graph,
                                                   targets=targets, accumulate=not inputs, inputs=inputs or None)
     wanted = {id(t) for t in inputs} if inputs else None
+    added = []
     for t in leaves:
         if wanted is not None and id(t) not in wanted:
             continue
         g = results.get(id(t))
         if g is not None:
             if t.__dict__.get("_hooks_pre"):
-                _accumulate(t, run_hooks(t, g, create_graph), create_graph)
+                _accumulate(t, run_hooks(t, g, create_graph), create_graph, added=added)
             else:
-                _accumulate(t, g, create_graph, True)
+                _accumulate(t, g, create_graph, True, added)
         elif id(t) not in accumulated:
             continue
         if t.__dict__:
             run_post_accumulate(t)
+    _settle(added)
 
 
-def _accumulate(t, g, create_graph, owned=False):
+def _accumulate(t, g, create_graph, owned=False, added=None):
     """PyTorch's AccumulateGrad: take the first gradient, then add in place (out of place under create_graph).
 
     PyTorch steals the incoming gradient only when nobody else holds it, and clones it otherwise, so a
     later in-place add never reaches a tensor the user holds (a hook's result, a tensor a hook kept).
     `owned`: g is the engine's own new tensor. Otherwise .grad gets a storage of its own on g's current
     node: a clone that copies nothing (nodes are immutable, an in-place add points the storage elsewhere).
+    `added`: where an in-place add is noted (t, .grad), to be computed at the end of the backward (`_settle`).
     """
     old = t._grad
     if old is None:
@@ -267,6 +272,21 @@ def _accumulate(t, g, create_graph, owned=False):
     else:
         with no_grad():
             old.add_(g)
+        if added is not None:
+            added.append((t, old))
+
+
+def _settle(added):
+    """Compute the .grad tensors that backward added into in place, together. Left pending, each step's
+    add would read the previous step's pending sum: a chain holding every step's gradient until .grad is
+    read (a hooked leaf's gradient is added here rather than inside the backward program)."""
+    if added:
+        nodes = [old._node() for t, old in added if t._grad is old]
+        nodes = [n for n in nodes if n.value is None]
+        if nodes:
+            from .. import _engine
+
+            _engine.evaluate(nodes)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

@@ -24,6 +24,7 @@ from .._grad_mode import STATE as _GRAD
 from .._grad_mode import no_grad
 from .._ops.table import DETACH
 from .._tape import IN_FUNCTION_BACKWARD, Node
+from . import _undefined
 from ._complex import torch_convention
 from ._function_grads import _backward_fn, _grads_in, _grads_out, _once
 from .function import FunctionCtx
@@ -190,7 +191,9 @@ def _concrete_backward(call, state, cts):
             if len(_TRACEABLE) > 4096:
                 _TRACEABLE.clear()
             _TRACEABLE[call.trace_key] = True
-    return _grads_out(call.cls.__name__ + "Backward", grads, call.tensor_pos, call.n_args, call.needs, call.in_meta)
+    grads = _grads_out(call.cls.__name__ + "Backward", grads, call.tensor_pos, call.n_args, call.needs, call.in_meta)
+    _undefined.record(call, grads)
+    return grads
 
 
 def _traced_backward(call, fn, ins, outs, extras, tok, cts):
@@ -229,6 +232,7 @@ def _traced_backward(call, fn, ins, outs, extras, tok, cts):
     meta = tuple((tuple(jnp.shape(v)), jnp.result_type(v), jnp.issubdtype(jnp.result_type(v), jnp.inexact))
                  for v in ins)
     grads = _grads_out(call.cls.__name__ + "Backward", grads, call.tensor_pos, call.n_args, call.needs, meta)
+    _undefined.record(call, grads)
     if _once(call.cls):
         grads = [None if g is None else jax.lax.stop_gradient(g) for g in grads]
     return grads

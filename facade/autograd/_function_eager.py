@@ -58,7 +58,7 @@ class _EagerCall:
     on concrete values, every time."""
 
     __slots__ = ("cls", "n_in", "n_out", "n_extra", "needs", "tensor_pos", "n_args", "out_layout", "saved_kinds",
-                 "in_meta", "attrs", "trace_key", "state_ref", "_fn", "_key", "_hash", "__weakref__")
+                 "in_meta", "attrs", "trace_key", "state_ref", "nones", "_fn", "_key", "_hash", "__weakref__")
 
     def __init__(self, cls, state, *, n_in, n_out, n_extra, needs, tensor_pos, n_args, out_layout, saved_kinds,
                  in_meta):
@@ -67,6 +67,7 @@ class _EagerCall:
         self.tensor_pos, self.n_args, self.out_layout, self.saved_kinds = tensor_pos, n_args, out_layout, saved_kinds
         self.state_ref = weakref.ref(state)
         self._fn = None
+        self.nones = None  # which inputs the last run of the user's backward gave None (see _undefined.py)
         attrs = {k: v for k, v in vars(state.ctx).items() if k not in _INTERNAL}
         self.trace_key = (cls, n_in, n_out, n_extra, needs, tensor_pos, n_args, out_layout, saved_kinds,
                           tuple(sorted(attrs)))

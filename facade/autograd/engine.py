@@ -18,30 +18,28 @@ every derivative.
 With create_graph=True the same program becomes the implementation of one BACKWARD node
 recorded on the tape, so the gradients are tensors that can be differentiated again (JAX
 differentiates the vjp).
+
+The parts live beside this file: the walks over the tape (`_walk.py`) and the errors they raise
+(`_backward_errors.py`), the program (`_fused.py`), the create_graph node (`_recorded.py`), the
+part of the graph a backward with inputs runs (`_needed.py`), PyTorch's undefined gradients
+(`_undefined.py`) and the template path of a recurring backward (`_replay.py`). Here: running
+the program, writing its results back, and the template path's entry points.
 """
 import collections
-import re
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .. import _engine
 from .._dispatch import wrap
 from .._grad_mode import STATE as _GRAD
-from .._ops.table import LEAF, SCALAR, defop
-from .._tape import Node, new_generation, observed, source_like
-from .._views import NO_GRAD_EDGE, NO_GRAD_VIEW_REBASE
-from . import _replay
-from ._complex import torch_convention
+from .._ops.table import LEAF
+from .._tape import observed, source_like
+from . import _replay, _undefined
+from ._fused import _Fused, _leaf_meta
+from ._needed import all_needed, needed_nodes, runs
+from ._recorded import _recorded
+from ._walk import _grad_graph, _Walk, collect  # noqa: F401 - importable from here, as before
 from .hooks import HOOKED, HOOKED_NODES, any_node_hooks
-
-SECOND_BACKWARD = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
-    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
-    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access "
-    "saved tensors after calling backward."
-)
 
 _STATS = _engine._STATS
 _compiled = collections.OrderedDict()  # key -> _Fused.compiled()
@@ -58,236 +56,6 @@ def _clear():
 
 
 _engine._CLEARERS.append(_clear)
-
-
-def _bad_version(vc, version, owner, what):
-    """PyTorch's error for a saved value written to since `owner` (a node) saved it; `what` is
-    the saved entry's node, or (index, shape, dtype) of one of owner's own outputs."""
-    from .._device import _LEGACY
-
-    from .graph import _output_index, wrap_node
-
-    if what.__class__ is not tuple and what.op is NO_GRAD_EDGE:  # a view made under no_grad, its root since written
-        return RuntimeError("A view was created in" + NO_GRAD_VIEW_REBASE)
-    if what.__class__ is tuple:
-        k, shape, dtype = what
-        node, index = owner, dict(owner.op.saved_outputs or ()).get(k, k)
-    else:
-        node, shape, dtype, index = what, what.shape, what.dtype, _output_index(what)
-    sizes = ", ".join(map(str, shape))
-    # PyTorch names a complex tensor here by its backend type (CPUComplexFloatType), others by tensor type
-    kind = f"CPU{_LEGACY[dtype.name][:-len('Tensor')]}Type" if dtype.is_complex else f"torch.{_LEGACY[dtype.name]}"
-    desc = f"[{kind} [{sizes}]]"
-    if node.op is not None and node.op is not LEAF and node.requires_grad:
-        # PyTorch 2.13 names the producing node without its "Backward<N>" suffix here
-        desc += f", which is output {index} of {re.sub(r'Backward[0-9]*$', '', wrap_node(node).name())},"
-    return RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"{desc} is at version {vc[0]}; expected version {version} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-    )
-
-
-class _Walk:
-    """One post-order walk of everything a backward needs, with its structural key.
-
-    Nodes are numbered in place (`node.tag`/`node.sl`) rather than in a dict: this walk runs
-    on every backward, so it is written for speed.
-    """
-
-    __slots__ = ("gen", "n", "key", "inputs", "scalars", "pre", "fwd", "diff", "in_fwd", "in_fwd_rg")
-
-    def __init__(self, roots, extra, cuts, ggen):
-        gen = self.gen = new_generation()
-        key = self.key = []
-        inputs, scalars, pre, fwd, diff = self.inputs, self.scalars, self.pre, self.fwd, self.diff = [], [], [], [], []
-        in_fwd = self.in_fwd = set()  # slots whose value depends on a differentiable input
-        in_fwd_rg = self.in_fwd_rg = set()  # ... and through which the gradient flows
-        for c in cuts:
-            c.gtag = -ggen  # marks a cut for this walk
-        count = 0
-        stack = list(extra) + list(roots)
-        while stack:
-            n = stack[-1]
-            if n.tag == gen:
-                stack.pop()
-                continue
-            g = n.gtag
-            if g == -ggen:  # a hooked tensor: a differentiable input holding its own value
-                stack.pop()
-                n.tag, n.sl = gen, count
-                inputs.append(n)
-                diff.append((n, count, count))
-                in_fwd.add(count)
-                key.append(("x", n.mk))
-                count += 1
-                continue
-            rg = g == ggen  # on a path the gradient flows along (not merely a value we read)
-            if rg and n.op is LEAF:
-                v = n.args[0]
-                if v.tag != gen:
-                    stack.append(v)
-                    continue
-                stack.pop()
-                n.tag, n.sl = gen, count
-                diff.append((n, count, v.sl))
-                in_fwd.add(count)
-                key.append(("l", v.sl))
-                count += 1
-                continue
-            if not rg and n.value is not None:
-                stack.pop()
-                n.tag, n.sl = gen, count
-                (scalars if n.op is SCALAR and n.mk is not complex else inputs).append(n)
-                key.append(n.mk)
-                count += 1
-                continue
-            ready = True
-            for a in n.args:
-                if a.tag != gen:
-                    stack.append(a)
-                    ready = False
-            if not ready:
-                continue
-            stack.pop()
-            argslots = tuple([a.sl for a in n.args])
-            n.tag, n.sl = gen, count
-            if rg:
-                fwd.append(n)
-                in_fwd.add(count)
-                in_fwd_rg.add(count)
-                key.append((n.op.id, n.statics, argslots, True))
-            elif in_fwd and not in_fwd.isdisjoint(argslots):
-                fwd.append(n)  # needs no gradient, but reads values only known inside the vjp
-                in_fwd.add(count)
-                key.append((n.op.id, n.statics, argslots, False))
-            else:
-                pre.append(n)
-                key.append((n.op.id, n.statics, argslots))
-            count += 1
-        self.n = count
-
-    def slot(self, node):
-        return node.sl if node.tag == self.gen else None
-
-
-def _grad_graph(roots, cuts):
-    """Mark (node.gtag) the nodes the gradient flows through: from the roots along
-    requires-grad edges, stopping at leaves and cuts; return the generation and the LEAF
-    nodes found. Raises PyTorch's errors for freed graphs and stale saved values."""
-    gen = new_generation()
-    for c in cuts:
-        c.gtag = -gen
-    leaves = []
-    stack = [r for r in roots if r.requires_grad]
-    while stack:
-        n = stack.pop()
-        if n.gtag == gen or n.gtag == -gen:
-            continue
-        n.gtag = gen
-        if n.op is LEAF:
-            leaves.append(n)
-            continue
-        if n.freed:
-            raise RuntimeError(SECOND_BACKWARD)
-        saved = n.saved
-        if saved:
-            for vc, version, a in saved:
-                if vc[0] != version:
-                    raise _bad_version(vc, version, n, a)
-        for a in n.args:
-            if a.requires_grad:
-                stack.append(a)
-    return gen, leaves
-
-
-class _Fused:
-    """The replay plan of one backward (see the module docstring)."""
-
-    def __init__(self, w, roots, cots, olds, probes, aux, pre_out, leaf_targets, n_targets, old_targets):
-        self.nslots = w.n
-        self.in_slots = [n.sl for n in w.inputs]
-        self.float_slots = [n.sl for n in w.scalars if not isinstance(n.value, (bool, int))]
-        self.int_slots = [n.sl for n in w.scalars if isinstance(n.value, (bool, int))]
-        self.pre = [(n.op.impl, n.statics, [a.sl for a in n.args], n.sl) for n in w.pre]
-        probe_slots = {n.sl: k for k, n in enumerate(probes)}
-        self.fwd = [(n.op.impl, n.statics, [a.sl for a in n.args], n.sl, n.sl in w.in_fwd_rg,
-                     probe_slots.get(n.sl, -1)) for n in w.fwd]
-        # op by op (a structure's first run): each op as its own compiled kernel, shared by every
-        # graph that uses the op on those shapes, instead of one kernel per JAX primitive inside it
-        self.pre_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.pre]
-        self.fwd_kernels = [n.op.kernel(len(n.args), len(n.statics)) for n in w.fwd]
-        self.diff = [(own, val) for _, own, val in w.diff]
-        # the walk meets leaves' uses and cuts in any order: which primal is which
-        self.leaf_rows = [k for k, (n, _, _) in enumerate(w.diff) if n.op is LEAF]
-        self.cut_rows = [k for k, (n, _, _) in enumerate(w.diff) if n.op is not LEAF]
-        self.roots = [r.sl for r in roots]
-        self.root_meta = [(r.shape, r.dtype.np) for r in roots]
-        self.cots = [c.sl for c in cots]
-        self.olds = [o.sl for o in olds]
-        self.probe_meta = [(n.shape, n.dtype.np) for n in probes]
-        self.aux = [n.sl for n in aux]
-        self.pre_out = [n.sl for n in pre_out]
-        self.leaf_targets, self.n_targets, self.old_targets = leaf_targets, n_targets, old_targets
-
-    def compiled(self):
-        """`run` compiled with jax.jit. The program outputs the gradients deepest leaf first (the
-        reverse of the walk's order from the root), and the returned callable puts them back in
-        order. XLA schedules a program's work in the order of its outputs, so this order runs the
-        backward's critical path (each layer's input gradient) before the weight gradients that
-        branch off it. The mlp benchmark's program ran 15-20% faster on CPU in that order."""
-        program = jax.jit(lambda in_vals, floats, ints: self._deepest_first(in_vals, floats, ints))
-
-        def call(in_vals, floats, ints):
-            totals, probes, aux, pre = program(in_vals, floats, ints)
-            return totals[::-1], probes, aux, pre
-
-        call.program = program
-        return call
-
-    def _deepest_first(self, in_vals, floats, ints):
-        totals, probes, aux, pre = self.run(in_vals, floats, ints)
-        return totals[::-1], probes, aux, pre
-
-    def run(self, in_vals, floats, ints, overrides=(), leaf_values=(), op_by_op=False):
-        vals = _engine.fill_slots(self, in_vals, floats, ints)
-        pre_fns = self.pre_kernels if op_by_op else [impl for impl, *_ in self.pre]
-        fwd_fns = self.fwd_kernels if op_by_op else [impl for impl, *_ in self.fwd]
-        for (_, statics, argslots, out), fn in zip(self.pre, pre_fns):
-            vals[out] = fn(*[vals[a] for a in argslots], *statics)
-        for slot, value in overrides:  # create_graph: values reached through the recorded node's arguments
-            vals[slot] = value
-        primals = [vals[v] for _, v in self.diff]
-        for k, value in leaf_values:  # create_graph: a leaf's use takes its value from the leaf's own argument
-            primals[k] = value
-        probes = [jnp.zeros(shape, dt) for shape, dt in self.probe_meta]
-
-        def forward(primals, probes):
-            s = list(vals)
-            for (own, _), p in zip(self.diff, primals):
-                s[own] = p
-            for (_, statics, argslots, out, rg, probe), fn in zip(self.fwd, fwd_fns):
-                r = fn(*[s[a] for a in argslots], *statics)
-                if not rg:
-                    r = jax.lax.stop_gradient(r)
-                elif probe >= 0:
-                    r = r + probes[probe]
-                s[out] = r
-            return [s[r] for r in self.roots], [s[a] for a in self.aux]
-
-        _, vjp, aux = jax.vjp(forward, primals, probes, has_aux=True)
-        cots = [torch_convention(jnp.broadcast_to(jnp.asarray(vals[c]).astype(dt), shape))
-                for c, (shape, dt) in zip(self.cots, self.root_meta)]
-        g_diff, g_probe = vjp(cots)
-        g_diff, g_probe = [torch_convention(g) for g in g_diff], [torch_convention(g) for g in g_probe]
-        totals = [None] * self.n_targets
-        for i, k in zip(self.leaf_targets, self.leaf_rows):
-            g = g_diff[k]
-            totals[i] = g if totals[i] is None else totals[i] + g
-        for t, o in zip(self.old_targets, self.olds):
-            totals[t] = vals[o] + totals[t]
-        cut_grads = [g_diff[k] for k in self.cut_rows]
-        return (totals, list(g_probe) + list(cut_grads), aux, [vals[s] for s in self.pre_out])
 
 
 def _call(key, w, build):
@@ -368,8 +136,11 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
     rg = w.in_fwd_rg
     probes = [n for n in (targets or ()) if n.tag == w.gen and n.sl in rg] + _retained(w, targets)
     cut_nodes = [n for n, _, _ in w.diff if n.op is not LEAF]  # the cuts this walk met, in the program's order
+    defined = None
     if create_graph:
         totals, probe_grads = _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets, cut_nodes)
+        if _undefined.ANY[0]:
+            defined = _undefined.defined_nodes(w, roots)
     else:
         # values kept from the replay: the roots (a loss is read right after backward); other
         # live intermediates stay pending and are recomputed if ever read, which keeps the
@@ -397,11 +168,19 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
             outs = _call(structure, w, build)
         finally:
             _GRAD[0] = grad_mode
-        fn = _compiled.get(structure) if replayable else None
+        if _undefined.ANY[0]:  # the user's backwards have run: which gradients they left undefined
+            defined = _undefined.defined_nodes(w, roots)
+        fn = _compiled.get(structure) if replayable and defined is None else None
         if fn is not None:  # compiled: the next backward of this structure can skip the walk
             _replay.install(fn, structure, w, roots[0], cotangents[0], olds, old_targets, leaf_tensors, leaf_of, aux,
                             pre_out, accumulate)
         totals, probe_grads = _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes + cut_nodes)
+    if defined is not None:  # PyTorch's None for what only undefined gradients reached
+        for k in _undefined.undefined_leaves(w, defined, len(leaf_tensors), leaf_targets):
+            totals[k] = None
+            if k in old_targets:
+                old_targets = [t for t in old_targets if t != k]
+        probe_grads = [g if id(n) in defined else None for n, g in zip(probes + cut_nodes, probe_grads)]
     if not retain_graph:
         if needed is None and inputs and not all_needed(inputs, leaf_tensors):
             needed = needed_nodes(roots, inputs)
@@ -412,62 +191,6 @@ def run_backward(roots, cotangents, *, retain_graph=False, create_graph=False, t
 
 
 _NO_INTS = np.zeros((0,), np.int64)
-
-
-def needed_nodes(roots, inputs):
-    """ids of the gradient-path nodes from which one of `inputs` (tensors) is reached: the part of the
-    graph PyTorch's engine runs for autograd.grad and backward(inputs=...), so the only nodes whose
-    tensors' hooks run and whose retain_grad() fills .grad."""
-    from .hooks import grad_node
-
-    leaf_ids = {id(t) for t in inputs if t.is_leaf}
-    start = {id(n) for n in (grad_node(t) for t in inputs if not t.is_leaf) if n is not None}
-    users, seen, found = {}, set(), []
-    stack = [r for r in roots if r.requires_grad]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        if id(n) in start or (n.op is LEAF and id(n.leaf) in leaf_ids):
-            found.append(n)
-        if n.op is LEAF:
-            continue
-        for a in n.args:
-            if a.requires_grad:
-                users.setdefault(id(a), []).append(n)
-                stack.append(a)
-    needed = set()
-    while found:
-        n = found.pop()
-        if id(n) not in needed:
-            needed.add(id(n))
-            found += users.get(id(n), ())
-    return needed
-
-
-def all_needed(inputs, leaf_tensors):
-    """True when every node of the graph leads to one of `inputs`: they are all leaves and include every
-    leaf the graph reaches (`leaf_tensors`; every node on a gradient path leads to a leaf)."""
-    ids = set()
-    for t in inputs:
-        if not t.is_leaf:
-            return False
-        ids.add(id(t))
-    for t in leaf_tensors:
-        if id(t) not in ids:
-            return False
-    return True
-
-
-def runs(node, needed):
-    """Whether PyTorch's engine runs `node`'s backward when only the nodes in `needed` lead to an input:
-    one of its arguments on the gradient path does (an input itself whose history is not needed is
-    only captured)."""
-    for a in node.args:
-        if a.requires_grad and id(a) in needed:
-            return True
-    return False
 
 
 def plain_backward(root, cot):
@@ -528,97 +251,15 @@ def _write_back(outs, aux, pre_out, leaf_tensors, old_targets, probes):
     return totals, [wrap(source_like(v, n)) for v, n in zip(probes_v, probes)]
 
 
-def _leaf_meta(t):
-    """The node whose shape, dtype and device a leaf's gradient takes: the leaf's own (a leaf that is a
-    view, `x[:, :2].requires_grad_()`, has its view's shape, not its root's)."""
-    return t._storage.node if t._view is None else t._node()
-
-
 def _result(leaf_tensors, totals, probe_nodes, probe_grads, old_targets):
     result = {}
     for k, t in enumerate(leaf_tensors):
         if totals[k] is not None:
             result[id(t)] = totals[k]
     for n, g in zip(probe_nodes, probe_grads):
-        result[id(n)] = g
+        if g is not None:
+            result[id(n)] = g
     return result, leaf_tensors, {id(leaf_tensors[k]) for k in old_targets}
-
-
-def _recorded(w, roots, cotangents, probes, leaf_tensors, leaf_targets, cut_nodes=()):
-    """create_graph: record the whole backward program as one node on the tape.
-
-    The node's arguments are the program's inputs plus the leaves' LEAF nodes, and its
-    implementation feeds each leaf's value through the LEAF argument, so JAX sees how the
-    gradients depend on the leaves: differentiating them again is differentiating the vjp.
-    """
-    prog = _Fused(w, roots, cotangents, (), probes, (), (), leaf_targets, len(leaf_tensors), ())
-    # the leaves' uses and the cuts (hooked tensors, create_graph's non-leaf inputs): each reads its value
-    # through its own argument, so the recorded gradients depend on it
-    leaves = [n for n, _, _ in w.diff]
-    leaf_pos = tuple(range(len(w.diff)))  # their places among the primals
-    floats = [n for n in w.scalars if not isinstance(n.value, (bool, int))]
-    ints = [n for n in w.scalars if isinstance(n.value, (bool, int))]
-    # incoming gradients that require grad (gradgradcheck's grad_outputs) are arguments too
-    cots = [c for c in cotangents if c.requires_grad]
-    cot_slots = tuple(c.sl for c in cots)
-    args = tuple(w.inputs) + tuple(floats) + tuple(ints) + tuple(leaves) + tuple(cots)
-    statics = (len(w.inputs), len(floats), len(ints), leaf_pos, cot_slots, prog)
-    structure = (tuple(w.key), tuple([r.sl for r in roots]), tuple([c.sl for c in cotangents]),
-                 tuple([n.sl for n in probes]), tuple(leaf_targets), len(leaf_tensors), cot_slots)
-    total_rg, probe_rg = _requires_grad_of_gradients(structure, args, statics)
-    node = Node(_RECORDED, args, statics, None, None, None, any(total_rg) or any(probe_rg))
-    node.device = roots[0].device
-    totals = [wrap(_part(_part(node, 0, None), k, _leaf_meta(t), total_rg[k])) for k, t in enumerate(leaf_tensors)]
-    probe_grads = [wrap(_part(_part(node, 1, None), j, n, probe_rg[j])) for j, n in enumerate(list(probes) + list(cut_nodes))]
-    return totals, probe_grads
-
-
-_GRADIENT_DEPENDENCE = {}  # recorded backward structure -> (requires_grad per total, per probe)
-
-
-def _requires_grad_of_gradients(structure, args, statics):
-    """Which gradients of a create_graph backward require grad: those the backward program computes
-    from a tensor that requires grad (see _dependence.py), as PyTorch's backward formulas decide."""
-    known = _GRADIENT_DEPENDENCE.get(structure)
-    if known is None:
-        from .._dispatch import _spec
-        from ._dependence import reached_outputs
-
-        differentiable = {i for i, a in enumerate(args) if a.requires_grad}
-        flags, tree = reached_outputs(lambda *xs: _recorded_impl(*xs, *statics), [_spec(a) for a in args],
-                                      differentiable)
-        totals, probes = jax.tree_util.tree_unflatten(tree, flags)[:2]
-        known = ([bool(f) for f in totals], [bool(f) for f in probes])  # a None total (no path) does not
-        if len(_GRADIENT_DEPENDENCE) > 1024:
-            _GRADIENT_DEPENDENCE.clear()
-        _GRADIENT_DEPENDENCE[structure] = known
-    return known
-
-
-def _recorded_impl(*a):
-    n_in, n_f, n_i, leaf_pos, cot_slots, prog = a[-6:]
-    ins = list(a[:n_in])
-    fl, it = a[n_in:n_in + n_f], a[n_in + n_f:n_in + n_f + n_i]
-    rest = a[n_in + n_f + n_i:-6]
-    leafv, cotv = rest[:len(leaf_pos)], rest[len(leaf_pos):]
-    # the leaves' uses read their values through the leaves' own arguments, so JAX sees how the gradients
-    # depend on the leaves; anything reading the same value outside the graph (a detach()ed alias) does not
-    return prog.run(ins, jnp.stack([jnp.asarray(x, jnp.float64) for x in fl]) if fl else jnp.zeros((0,)),
-                    jnp.stack([jnp.asarray(x, jnp.int64) for x in it]) if it else jnp.zeros((0,), jnp.int64),
-                    overrides=tuple(zip(cot_slots, cotv)), leaf_values=tuple(zip(leaf_pos, leafv)))
-
-
-_RECORDED = defop("backward_graph", _recorded_impl, grad_fn="BackwardBackward", saves=False, nout=None)
-
-
-def _part(node, i, like, requires_grad=None):
-    from .._ops.table import GETITEM
-
-    n = Node(GETITEM, (node,), (i,), None, like.shape if like is not None else None,
-             like.dtype if like is not None else None, node.requires_grad if requires_grad is None else requires_grad)
-    n.device = node.device
-    n.depth = node.depth + 1
-    return n
 
 
 def _retained(w, targets):
@@ -634,10 +275,3 @@ def _retained(w, targets):
         if n is not None and n.tag == w.gen and n.sl in w.in_fwd_rg and id(n) not in want and n not in out:
             out.append(n)
     return out
-
-
-def collect(roots):
-    """The nodes the gradient flows through above roots, in topological order (hooks, freeing)."""
-    ggen, _ = _grad_graph(roots, ())
-    w = _Walk(roots, (), (), ggen)
-    return [n for n in w.fwd if n.sl in w.in_fwd_rg]
