@@ -35,6 +35,7 @@ _compile_cache.enable()
 from . import _dtype  # noqa: E402
 from ._dtype import get_default_dtype, set_default_dtype  # noqa: E402
 from ._device import device  # noqa: E402
+from ._device import get_default_device, set_default_device  # noqa: E402,F401
 from ._device import cuda as _cuda_cls  # noqa: E402
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from ._grad_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, is_inference_mode_enabled, set_anomaly_enabled  # noqa: E402,F401,E501

@@ -67,10 +67,35 @@ def cpu_device():
     return jax.devices("cpu")[0]
 
 
-def to_jax(dev):
-    """The JAX device for a torch-style device spec (None = CPU, as PyTorch's default)."""
+_DEFAULT = [None]  # torch.set_default_device's device; None: the CPU
+
+
+def set_default_device(dev):
+    """torch.set_default_device: where factory functions (torch.tensor, zeros, randn ...) put a tensor given no
+    device. 'cuda' is accepted as PyTorch accepts it; without a GPU the tensors it would make raise PyTorch's error."""
     if dev is None:
-        return cpu_device()
+        _DEFAULT[0] = None
+        return
+    d = device(dev)
+    _DEFAULT[0] = None if d.type == "cpu" else d
+
+
+def get_default_device():
+    d = _DEFAULT[0]
+    if d is None:
+        return device("cpu")
+    if d.type == "cuda":
+        to_jax(d)  # PyTorch's error without a GPU
+        return device("cuda", 0 if d.index is None else d.index)
+    return d
+
+
+def to_jax(dev):
+    """The JAX device for a torch-style device spec (None = the default device: CPU unless set_default_device)."""
+    if dev is None:
+        dev = _DEFAULT[0]
+        if dev is None:
+            return cpu_device()
     if not isinstance(dev, device):
         dev = device(dev)
     if dev.type == "cpu":

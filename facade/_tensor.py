@@ -7,20 +7,21 @@ leaves, `grad_fn` for results, `.grad`). Values are computed only when something
 (printing, `.item()`, `.numpy()`, backward).
 
 Ops, operators and in-place variants are attached to this class from the op table
-(`_ops/__init__.py`); this file holds only what is about the handle itself.
+(`_ops/__init__.py`); this file holds only what is about the handle itself: construction,
+nodes (how a tensor and its views read and write their values) and metadata. The rest of
+the handle lives in mixins: autograd state (`_tensor_autograd.py`), conversions and
+printing (`_tensor_convert.py`), memory (`_tensor_memory.py`: data_ptr, resize_ ...).
 """
-import warnings
 from weakref import ref as _weakref
 
-import numpy as np
-from jax.core import Tracer as _Tracer
-
-from . import _device, _dtype, _engine
+from . import _device, _engine
 from ._grad_mode import STATE as _GRAD
 from ._ops.table import LEAF, OPS
-from ._tape import IN_FUNCTION_BACKWARD as _IN_FN_BACKWARD
 from ._tape import TRACKING as _TRACKING
-from ._tape import Node, Storage
+from ._tape import Node
+from ._tensor_autograd import _DETACHED, AutogradState, _edge_to_nothing, _nothing_edge, _rebased_no_grad_view
+from ._tensor_convert import _SCALAR_WARNED, Conversions  # noqa: F401 - _SCALAR_WARNED: tests reset it here
+from ._tensor_memory import Memory
 
 
 # views that are not strided: regenerated after an in-place write by their own op, as PyTorch does
@@ -46,7 +47,7 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
 
-class Tensor:
+class Tensor(AutogradState, Conversions, Memory):
     # _gv (views only): where a view's gradient comes from when that is not its root, see _wrap_view
     __slots__ = ("_storage", "_vc", "_view", "_vver", "_vcache", "_rg", "_grad_fn", "_grad", "_leafuse", "_gv",
                  "__dict__", "__weakref__")
@@ -414,297 +415,6 @@ class Tensor:
     def _version(self):
         return self._vc[0]
 
-    # ---- autograd state ----------------------------------------------------------------
-    def _set_requires_grad(self, flag, how):
-        flag = bool(flag)
-        if not self.is_leaf:
-            if not flag:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
-                )
-            return
-        if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            # PyTorch's two checks word it differently: requires_grad_() vs the requires_grad setter
-            what = "floating point" if how == "requires_grad_" else "floating point and complex"
-            raise RuntimeError(f"only Tensors of {what} dtype can require gradients")
-        if flag != self._rg:
-            self._leafuse = None  # the node it entered graphs through (LEAF or not) changes kind
-        self._rg = flag
-
-    def requires_grad_(self, requires_grad=True):
-        self._set_requires_grad(requires_grad, "requires_grad_")
-        return self
-
-    @property
-    def grad(self):
-        if not self.is_leaf and not self.__dict__.get("_retains_grad") and self.__dict__.get("_warn_grad", True):
-            warnings.warn(
-                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
-                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
-                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
-                "Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                "github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at "
-                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
-                UserWarning,
-                stacklevel=2,
-            )
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
-            if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
-            if tuple(value.shape) != tuple(self.shape):
-                raise RuntimeError("assigned grad has data of a different size")
-        self._grad = value
-
-    @grad.deleter
-    def grad(self):
-        self._grad = None
-
-    def retain_grad(self):
-        if not self.requires_grad:  # checked first, as PyTorch: a leaf that does not require grad raises too
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.is_leaf:
-            return
-        from .autograd.hooks import HOOKED
-
-        self.__dict__["_retains_grad"] = True
-        HOOKED.add(self)
-
-    @property
-    def retains_grad(self):
-        return bool(self.__dict__.get("_retains_grad")) and not self.is_leaf
-
-    def register_hook(self, hook):
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.hooks import add_tensor_hook
-
-        return add_tensor_hook(self, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        if not self.is_leaf:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .autograd.hooks import add_tensor_hook
-
-        return add_tensor_hook(self, hook, post_accumulate=True)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward, backward_plain
-
-        if gradient is None and retain_graph is None and create_graph is False and inputs is None and backward_plain(self):
-            return
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
-    def detach(self):
-        """A tensor sharing storage and version counter, outside the graph."""
-        if _IN_FN_BACKWARD[0]:
-            from ._dispatch import record
-
-            return record(OPS["detach"], (self,), ())  # stop_gradient for the JAX trace of the backward
-        if self._view is None:
-            t = object.__new__(type(self) if type(self) is Tensor else Tensor)
-            t._storage = self._storage
-            t._vc = self._vc
-            t._view = None
-            t._vcache = None
-            t._rg = False
-            t._grad_fn = None
-            t._grad = None
-            t._leafuse = None
-            return t
-        root, chain, _ = self._view
-        t = object.__new__(Tensor)
-        t._storage, t._vc, t._view, t._vver, t._vcache = self._storage, self._vc, (root, chain, False), -1, None
-        t._rg, t._grad_fn, t._grad, t._leafuse, t._gv = False, None, None, None, _DETACHED
-        return t
-
-    def detach_(self):
-        if self._view is not None and self._gv is not _DETACHED:  # any view but a detach()ed one, as PyTorch
-            raise RuntimeError(
-                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
-                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
-                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer "
-                "to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
-            )
-        self._grad_fn = None
-        self._rg = False
-        return self
-
-    @property
-    def data(self):
-        """Like detach(), but with a fresh version counter: changes through .data are invisible to autograd."""
-        t = self.detach()
-        t._vc = [self._vc[0]]
-        return t
-
-    @data.setter
-    def data(self, value):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"Tensor.data must be a Tensor, not {type(value).__name__}")
-        if self._view is not None:
-            self._view = None
-            self._vcache = None
-        if value._view is None:
-            self._storage = value._storage
-        else:
-            self._storage = Storage(value._node())
-
-    # ---- conversions -------------------------------------------------------------------
-    def numpy(self, *, force=False):
-        if self.requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        value = self._value()
-        if self.device.type != "cpu" or isinstance(value, _Tracer):
-            return _device.to_numpy(value)  # (a traced value: the error that says why it has none)
-        from ._shared import share
-
-        return share(self)
-
-    def _array(self):
-        """The value as a NumPy array to read (not to write into, and not sharing memory as numpy() does)."""
-        return _device.to_numpy(self._value())
-
-    def tolist(self):
-        a = _device.to_numpy(self._value())
-        if self.dtype is _dtype.bfloat16 or self.dtype is _dtype.float16:
-            a = a.astype(np.float32)
-        return a.tolist()
-
-    def item(self):
-        if self.numel() != 1:
-            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-        a = _device.to_numpy(self._value())
-        if self.dtype is _dtype.bfloat16 or self.dtype is _dtype.float16:
-            a = a.astype(np.float32)
-        return a.reshape(()).item()
-
-    def __float__(self):
-        if self.requires_grad and _GRAD[0]:
-            _warn_scalar_once()
-        return float(self._scalar("float"))
-
-    def __int__(self):
-        return int(self._scalar("int"))
-
-    def __index__(self):
-        if self.dtype.category != 1 or self.numel() != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
-
-    def __complex__(self):
-        if self.requires_grad and _GRAD[0]:
-            _warn_scalar_once()
-        return complex(self._scalar("complex"))
-
-    def __bool__(self):
-        n = self.numel()
-        if n != 1:
-            if n == 0:
-                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.item())
-
-    def _scalar(self, kind):
-        if self.numel() != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return self.item()
-
-    def __format__(self, spec):
-        if self.dim() == 0:
-            return self.item().__format__(spec)
-        return object.__format__(self, spec)
-
-    __array_priority__ = 1000  # numpy_scalar * tensor is the tensor's op (NumPy would take it, dropping the graph)
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy(force=True) if not self.requires_grad else self.detach().numpy()
-        return a if dtype is None else a.astype(dtype)
-
-    def __iter__(self):
-        if self.dim() == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))
-
-    def __hash__(self):
-        return id(self)
-
-    def __reduce_ex__(self, proto):
-        from ._creation import _rebuild
-
-        return (_rebuild, (self._array(), self.dtype.name, self.requires_grad))
-
-    def __deepcopy__(self, memo):
-        if not self.is_leaf:
-            raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  "
-                "If you were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, "
-                "see https://github.com/pytorch/pytorch/pull/103001"
-            )
-        from ._creation import _from_array
-
-        t = _from_array(self._value(), self.dtype, self.requires_grad)
-        if type(self) is not Tensor:
-            t = type(self)._wrap_like(t) if hasattr(type(self), "_wrap_like") else t
-        if self._grad is not None:
-            t._grad = self._grad.__deepcopy__(memo)
-        memo[id(self)] = t
-        return t
-
-    # ---- printing ----------------------------------------------------------------------
-    def __repr__(self, *, tensor_contents=None):
-        from ._printing import format_tensor
-
-        gf = self.grad_fn
-        dev = self.device
-        return format_tensor(
-            _device.to_numpy(self._value()),
-            dtype=self.dtype.name,
-            device=None if dev.type == "cpu" else str(dev),
-            requires_grad=self.requires_grad and gf is None,
-            grad_fn=gf.name() if gf is not None else None,
-            default_dtype=_dtype.get_default_dtype().name,
-            is_parameter=self.__dict__.get("_is_param", False),
-        )
-
-    __str__ = __repr__
-
-
-_DETACHED = (None, None, None)  # a view's _gv: made by detach() (see Tensor._wrap_view)
-
-
-def _rebased_no_grad_view(t):
-    """PyTorch's error for a view made under no_grad (or a view of one) whose root was written in place since:
-    raised where PyTorch would regenerate its grad_fn (grad_fn, is_leaf, and its use by an op with grad enabled)."""
-    from ._views import NO_GRAD_VIEW_REBASE
-
-    raise RuntimeError(t.__dict__.get("_nograd_view", "A view was created in") + NO_GRAD_VIEW_REBASE)
-
-
-def _edge_to_nothing(t, v):
-    """t's value `v` as a node that requires grad and leads to no leaf (PyTorch's edge to no function),
-    kept while it is t's current value, as a leaf's LEAF node is."""
-    lu = t._leafuse
-    if lu is not None:
-        lu = lu()
-        if lu is not None and lu.args[0] is v:
-            return lu
-    lu = _nothing_edge(v)
-    t._leafuse = _weakref(lu)
-    return lu
-
-
-def _nothing_edge(v):
-    from ._views import NO_GRAD_EDGE
-
-    n = Node(NO_GRAD_EDGE, (v,), (), None, v.shape, v.dtype, True)
-    n.device = v.device
-    return n
 
 
 def _wrap_dim(dim, ndim):
@@ -713,17 +423,6 @@ def _wrap_dim(dim, ndim):
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
-
-
-_SCALAR_WARNED = []
-
-
-def _warn_scalar_once():
-    """PyTorch's warning for float() / complex() of a tensor that requires grad, once per process."""
-    if not _SCALAR_WARNED:
-        _SCALAR_WARNED.append(True)
-        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-                      "Consider using tensor.detach() first.", UserWarning, stacklevel=3)
 
 
 from . import _dispatch as _d  # noqa: E402
@@ -735,3 +434,4 @@ from ._layout import DENSE_FLAGS as _DENSE_FLAGS  # noqa: E402
 
 for _flag in _DENSE_FLAGS:
     setattr(Tensor, _flag, False)
+

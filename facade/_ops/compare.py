@@ -4,6 +4,7 @@ import jax.numpy as jnp
 
 from .._dispatch import record, record_node
 from .frontend import METHODS as _METHODS
+from .._overlap import check_args
 from .frontend import TO_DTYPE, cast, check_inplace, export, operand, promote, type_name, write_result
 from .pointwise import tensor_other
 from .table import defop
@@ -28,6 +29,7 @@ def _cmp_family(name, fn):
 
     def inplace_cmp(self, other):
         check_inplace(self)
+        check_args(self, (other,), {})  # PyTorch refuses an `other` that overlaps self partially
         out = frontend(self, other)
         node = record_node(TO_DTYPE, (out._node(),), (self.dtype.np,))
         return write_result(self, node)

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _device, _dtype, _random
 from .._dispatch import record, record_node
 from .._grad_mode import STATE as _GRAD
+from .._overlap import check_write
 from .frontend import TO_DTYPE, check_inplace, export, parse_dtype, write_result
 from .table import defop
 
@@ -109,12 +110,20 @@ def fill_(self, value):
 
 @export("copy_", function=False)
 def copy_(self, src, non_blocking=False):
+    return copy_into(self, src)
+
+
+def copy_into(self, src, check_overlap=True):
+    """self.copy_(src); check_overlap False: x[i] = v with a v PyTorch broadcasts first (an expanded
+    tensor is not dense: PyTorch does not check it against x)."""
     from .frontend import is_tensor, operand
 
     check_inplace(self)
     src = operand(src)
     if not is_tensor(src):
         return fill_(self, src)
+    if check_overlap:
+        check_write(self, src)
     if not _bcastable(src, self):
         raise RuntimeError(
             f"The size of tensor a ({self.shape[-1]}) must match the size of tensor b ({src.shape[-1]}) at non-singleton dimension {self.ndim - 1}"

@@ -15,6 +15,7 @@ from .. import _dispatch, _dtype
 from .._dispatch import record_node
 from .table import SCALAR
 from .._grad_mode import STATE as _GRAD
+from .._overlap import ANY_OVERLAP, INPLACE_CHECKED, check_args
 from .table import defop
 
 FUNCTIONS = {}  # torch.<name>
@@ -194,12 +195,22 @@ def _inplace_saved(self, op_node):
 
 
 def inplace(fn, name=None):
-    def method(self, *args, **kwargs):
-        check_inplace(self)
-        out = fn(self, *args, **kwargs)
-        return write_result(self, out._storage.node)
+    name = name or fn.__name__ + "_"
+    if name in INPLACE_CHECKED:  # PyTorch refuses an argument that overlaps self (x[1:].add_(x[:-1]))
+        any_overlap = name in ANY_OVERLAP
 
-    method.__name__ = name or fn.__name__ + "_"
+        def method(self, *args, **kwargs):
+            check_inplace(self)
+            check_args(self, args, kwargs, any_overlap)
+            out = fn(self, *args, **kwargs)
+            return write_result(self, out._storage.node)
+    else:
+        def method(self, *args, **kwargs):
+            check_inplace(self)
+            out = fn(self, *args, **kwargs)
+            return write_result(self, out._storage.node)
+
+    method.__name__ = name
     return method
 
 

@@ -14,9 +14,11 @@ import numpy as np
 from .. import _dtype
 from .._device import to_numpy
 from .._dispatch import record
+from .._overlap import check_args, check_write
 from .._views import make_view
 from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
                        check_fits, set_at, write_result)
+from .convert import copy_into
 from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
@@ -263,11 +265,22 @@ def setitem(self, index, value):
         indices = [slice(None)] * (max(d for d, _ in advanced) + 1)
         for d, t in advanced:
             indices[d] = t
-        index_put_(target, tuple(indices), value)
+        _index_put(target, tuple(indices), value, False, not _mask_fill(index, value))
     elif all(isinstance(i, slice) and i == slice(None) for i in idx):
         _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
     else:
-        getitem(self, index if not isinstance(index, list) else tuple(index)).copy_(value)
+        dst = getitem(self, index if not isinstance(index, list) else tuple(index))
+        copy_into(dst, value, _copied_as_is(dst, value))
+
+
+def _copied_as_is(dst, value):
+    """Whether PyTorch's x[i] = v copies v as it is (and so checks it against x for overlap): not when
+    it fills from a 0-d tensor or copies v broadcast (an expanded tensor, never checked)."""
+    if not is_tensor(value):
+        return False
+    if tuple(value.shape) == tuple(dst.shape):
+        return True
+    return value.ndim > 0 and value.numel() == dst.numel()
 
 
 def _set_whole(self, value):
@@ -283,13 +296,34 @@ def _set_whole(self, value):
     if self.ndim and value.ndim == 0:
         return write_result(self, record_node(FILL_TENSOR, (self._input_node(), value._input_node()),
                                               (self.dtype.np,)))
-    return self.copy_(value)
+    return copy_into(self, value, _copied_as_is(self, value))
+
+
+def _mask_fill(index, value):
+    """Whether PyTorch's x[index] = value is a masked_fill_ (which has no overlap check): one boolean
+    mask (besides slices and Ellipsis) and a one-element tensor value."""
+    if not is_tensor(value) or value.numel() != 1:
+        return False
+    items = index if isinstance(index, tuple) else (index,)
+    masks = [i for i in items if is_tensor(i)]
+    return len(masks) == 1 and masks[0].dtype is _dtype.bool_ and all(
+        is_tensor(i) or isinstance(i, slice) and i == slice(None) or i is Ellipsis for i in items)
 
 
 @export("index_put_", function=False)
 def index_put_(self, indices, values, accumulate=False):
+    check = accumulate or not _mask_fill(tuple(indices), values)
+    if any(_is_mask(i) and i.ndim for i in indices):  # boolean masks as the positions they select
+        _check_masks(self, tuple(indices))
+        indices = _expand_index(self, tuple(indices))
+    return _index_put(self, indices, values, accumulate, check)
+
+
+def _index_put(self, indices, values, accumulate, check_overlap):
     check_inplace(self)
     values = operand(values)
+    if check_overlap and is_tensor(values):
+        check_write(self, values, any_overlap=True)  # PyTorch refuses values sharing any memory with self
     dim, spec, tensors = 0, [], []
     for i in indices:
         if i is None:
@@ -420,9 +454,11 @@ def scatter_add(input, dim, index, src):
     return _scatter(input, dim, index, src, None, "add")
 
 
-def _inplace_of(fn):
+def _inplace_of(fn, check_overlap=False):
     def method(self, *args, **kwargs):
         check_inplace(self)
+        if check_overlap:  # scatter_ and scatter_add_ refuse a src that shares any memory with self
+            check_args(self, args, kwargs, any_overlap=True)
         return write_result(self, fn(self, *args, **kwargs)._storage.node)
 
     return method
@@ -430,8 +466,8 @@ def _inplace_of(fn):
 
 from .frontend import METHODS  # noqa: E402
 
-METHODS["scatter_"] = _inplace_of(scatter)
-METHODS["scatter_add_"] = _inplace_of(scatter_add)
+METHODS["scatter_"] = _inplace_of(scatter, True)
+METHODS["scatter_add_"] = _inplace_of(scatter_add, True)
 
 
 @export("masked_fill")

@@ -11,6 +11,7 @@ import warnings
 from .frontend import TO_DTYPE, can_cast, is_tensor, type_name, write_result
 from .._dispatch import record_node
 from .._grad_mode import STATE as _GRAD
+from .._overlap import ANY_OVERLAP, OUT_CHECKED, check_args
 
 __all__ = ["with_out"]
 
@@ -39,6 +40,9 @@ def _into(name, out, fn, args, kwargs):
     if _GRAD[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *outs)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    if name in OUT_CHECKED:  # PyTorch refuses an input that overlaps the output (torch.neg(x[:-1], out=x[1:]))
+        for o in outs:
+            check_args(o, args, kwargs, name in ANY_OVERLAP)
     result = fn(*args, **kwargs)
     if not isinstance(result, tuple):
         if isinstance(out, (tuple, list)):

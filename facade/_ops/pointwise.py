@@ -115,6 +115,8 @@ def _remainder(a, b):
 
 
 def _pow(a, b):
+    if a.dtype == jnp.bool_:  # bool ** True (the only bool pow PyTorch allows): x ** True is x, x ** False is True
+        return a | ~b
     if jnp.issubdtype(a.dtype, jnp.integer):
         return _int_pow(a, b)
     if jnp.issubdtype(a.dtype, jnp.complexfloating):

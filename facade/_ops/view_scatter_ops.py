@@ -17,6 +17,7 @@ import numpy as np
 
 from .._dispatch import finish, record, record_node
 from .._grad_mode import STATE as _GRAD
+from .._overlap import check_args
 from .._views import make_view
 from .frontend import FUNCTIONS, METHODS, check_inplace, export, set_at, type_name, wrap_dim, write_result
 from .table import OPS, defop
@@ -281,6 +282,7 @@ def put(input, index, source, accumulate=False):
 @export("put_", function=False)
 def put_(self, index, source, accumulate=False):
     check_inplace(self)
+    check_args(self, (source,), {}, any_overlap=True)  # PyTorch refuses a source sharing any memory with self
     return write_result(self, put(self, index, source, accumulate)._storage.node)
 
 
