@@ -217,7 +217,8 @@ class Tensor(AutogradState, Conversions, Memory):
             lu = self._leafuse
             if lu is not None:
                 lu = lu()
-                if lu is not None and lu.args[0] is v:
+                # (once computed for a graph that kept it, a node without history drops its args)
+                if lu is not None and lu.args and lu.args[0] is v:
                     return lu
             lu = Node(OPS["detach"], (v,), (), None, v.shape, v.dtype, False)
             lu.device = v.device
