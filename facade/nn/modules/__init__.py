@@ -21,3 +21,4 @@ from .transformer import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .margin_loss import *  # noqa: F401,F403,E402
 from .more_layers import *  # noqa: F401,F403,E402
+from .lazy_layers import *  # noqa: F401,F403,E402

@@ -86,8 +86,10 @@ def _load_from_state_dict(
                 f"checkpoint but received {type(value)}"
             )
             continue
-        lazy = is_lazy(param) or is_lazy(value)  # placeholders have no shape to compare
-        if not lazy and param.ndim == 0 and value.ndim == 1 and value.numel() == 1:
+        # a placeholder has no shape to compare; a placeholder loaded into an initialized tensor raises its
+        # shape's RuntimeError here, as in PyTorch
+        lazy = is_lazy(param)
+        if not lazy and param.ndim == 0 and len(value.shape) == 1 and value.numel() == 1:
             value = value[0]  # checkpoints from before 0-d tensors stored 1-element vectors
         if not lazy and tuple(value.shape) != tuple(param.shape):
             error_msgs.append(
@@ -95,6 +97,8 @@ def _load_from_state_dict(
                 f"the shape in current model is {param.shape}."
             )
             continue
+        if lazy and is_lazy(value) and not assign:
+            continue  # placeholder into placeholder: PyTorch's copy_ of one empty tensor into another
         try:
             with _grad_mode.no_grad():
                 if assign:

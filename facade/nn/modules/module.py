@@ -13,7 +13,7 @@ from ... import _grad_mode
 from ..._tensor import Tensor
 from ..._tape import STATIC_READS as _STATIC_READS
 from ..parameter import Parameter
-from . import _backward_hooks, _hook_registration, _state_dict
+from . import _backward_hooks, _compile, _hook_registration, _state_dict
 from ._backward_hooks import (  # noqa: F401 - torch.nn.modules.module's names
     register_module_backward_hook,
     register_module_full_backward_hook,
@@ -45,8 +45,6 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
-
-
 
 
 def _addindent(text, n):
@@ -120,7 +118,16 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # ---- calling -----------------------------------------------------------------------
+    _compiled_call_impl = None  # set by compile(): the call then runs through facade.jit
+
     def __call__(self, *args, **kwargs):
+        compiled = self._compiled_call_impl
+        if compiled is not None:
+            return compiled(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def _call_impl(self, *args, **kwargs):
+        """The eager call: forward with the forward / backward hooks around it."""
         if not (
             self._forward_pre_hooks
             or self._forward_hooks
@@ -329,6 +336,9 @@ class Module:
                 self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
+
+    compile = _compile.compile
+    __getstate__ = _compile.getstate
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -13,3 +13,4 @@ from . import parametrize  # noqa: F401
 from . import parametrizations  # noqa: F401
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from . import prune  # noqa: F401,E402 - PyTorch needs `import torch.nn.utils.prune`; here it is at hand
