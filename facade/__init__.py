@@ -20,6 +20,7 @@ And it turns on JAX's persistent compilation cache (in `~/.cache/facade/jax`; se
 kernels earlier ones compiled instead of compiling them again.
 """
 import os as _os
+import sys as _sys
 
 if "xla_allow_excess_precision" not in _os.environ.get("XLA_FLAGS", ""):
     _os.environ["XLA_FLAGS"] = (_os.environ.get("XLA_FLAGS", "") + " --xla_allow_excess_precision=false").strip()
@@ -64,7 +65,8 @@ from ._ops.out import with_out as _with_out  # noqa: E402
 
 globals().update({_name: _with_out(_name, _numpy_names(_fn)) for _name, _fn in _FUNCTIONS.items()})
 
-__version__ = "2.13.0+facade.0.1.0"  # the PyTorch API it follows (user code compares torch.__version__), then facade's own
+from .version import __version__  # noqa: E402  "2.13.0+facade.0.1.0": the PyTorch API it follows, then facade's own
+from ._cuda import OutOfMemoryError  # noqa: E402,F401
 
 # dtypes, under their torch names and aliases
 dtype = _dtype.dtype
@@ -76,6 +78,11 @@ cuda = _cuda_cls
 globals().update(_legacy.CPU_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
 for _name, _t in _legacy.CUDA_TYPES.items():
     setattr(cuda, _name, _t)
+# `import torch.cuda` / `from torch.cuda.amp import GradScaler`: torch.cuda is a class here, so registered by hand
+from .amp._namespaces import cuda_amp as _cuda_amp  # noqa: E402
+cuda.__path__ = []  # a "package" to the import system, so torch.cuda.amp imports
+_sys.modules.setdefault(f"{__name__}.cuda", cuda)
+_sys.modules.setdefault(f"{__name__}.cuda.amp", _cuda_amp)
 
 
 def is_tensor(obj):
@@ -145,7 +152,8 @@ def __getattr__(name):
     import importlib
 
     if name in ("nn", "optim", "utils", "testing", "jit", "func", "linalg", "distributions", "amp", "backends",
-                "special"):
+                "special", "accelerator", "version", "distributed", "profiler", "compiler", "_dynamo", "hub", "onnx",
+                "multiprocessing"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "cpu":  # torch.cpu (for the deprecated torch.cpu.amp)
         return importlib.import_module(f"{__name__}.amp._namespaces").cpu

@@ -68,6 +68,7 @@ def cpu_device():
 
 
 _DEFAULT = [None]  # torch.set_default_device's device; None: the CPU
+_CURRENT = [0]  # torch.cuda.set_device's index: the GPU a bare 'cuda' means
 
 
 def set_default_device(dev):
@@ -86,7 +87,7 @@ def get_default_device():
         return device("cpu")
     if d.type == "cuda":
         to_jax(d)  # PyTorch's error without a GPU
-        return device("cuda", 0 if d.index is None else d.index)
+        return device("cuda", _CURRENT[0] if d.index is None else d.index)
     return d
 
 
@@ -104,7 +105,7 @@ def to_jax(dev):
         gpus = _gpus()
         if not gpus:
             raise AssertionError("Torch not compiled with CUDA enabled")
-        idx = 0 if dev.index is None else dev.index
+        idx = _CURRENT[0] if dev.index is None else dev.index
         if idx >= len(gpus):
             raise RuntimeError(
                 "CUDA error: invalid device ordinal\nCUDA kernel errors might be asynchronously reported at some other "
@@ -165,73 +166,5 @@ def legacy_type_name(t):
     return prefix + _LEGACY[t.dtype.name]
 
 
-class _amp_namespace:
-    """torch.cuda.amp (deprecated autocast / GradScaler), imported on first use."""
-
-    def __get__(self, obj, owner=None):
-        from .amp._namespaces import cuda_amp
-
-        return cuda_amp
-
-
-class cuda:
-    """torch.cuda, answered from JAX's GPU devices."""
-
-    amp = _amp_namespace()
-
-    @staticmethod
-    def is_available():
-        return bool(_gpus())
-
-    @staticmethod
-    def device_count():
-        return len(_gpus())
-
-    @staticmethod
-    def _gpu(dev):
-        gpus = _gpus()
-        if not gpus:
-            raise AssertionError("Torch not compiled with CUDA enabled")
-        if dev is None:
-            return gpus[0]
-        if isinstance(dev, (str, device)):
-            dev = device(dev).index or 0
-        return gpus[dev]
-
-    @staticmethod
-    def get_device_name(device=None):
-        return cuda._gpu(device).device_kind
-
-    @staticmethod
-    def get_device_capability(device=None):
-        cc = getattr(cuda._gpu(device), "compute_capability", None)
-        if cc is None:
-            return (0, 0)
-        major, _, minor = str(cc).partition(".")
-        return (int(major), int(minor or 0))
-
-    @staticmethod
-    def current_device():
-        cuda._gpu(None)
-        return 0
-
-    @staticmethod
-    def is_initialized():
-        return bool(_gpus())
-
-    @staticmethod
-    def synchronize(device=None):
-        for d in _gpus():
-            jax.device_put(0, d).block_until_ready()
-
-    @staticmethod
-    def manual_seed(seed):
-        from ._random import manual_seed
-
-        manual_seed(seed)
-
-    manual_seed_all = manual_seed
-
-    @staticmethod
-    def empty_cache():
-        return None
+# torch.cuda lives in _cuda.py (imported last: it reads this module's names)
+from ._cuda import cuda  # noqa: E402,F401

@@ -11,6 +11,7 @@ from .engine import all_needed, needed_nodes, plain_backward, run_backward
 # otherwise bind the package attribute to the module, and torch.autograd.gradcheck(...) would fail
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from . import functional  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "gradcheck", "gradgradcheck", "graph", "Variable", "set_detect_anomaly", "detect_anomaly"]

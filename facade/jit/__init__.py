@@ -37,3 +37,22 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+
+
+# TorchScript's API (torch.jit.script / trace / save / load and its decorators), from facade/_torchscript.py:
+# the user's code runs as Python with the same numbers; save/load raise NotImplementedError. Looked up on
+# first use: _torchscript imports facade.nn, which imports this package.
+_TORCHSCRIPT = frozenset((
+    "Error", "Final", "Future", "RecursiveScriptModule", "ScriptFunction", "ScriptModule", "ScriptWarning",
+    "TopLevelTracedModule", "TracedModule", "TracerWarning", "annotate", "export", "fork", "freeze", "fuser",
+    "ignore", "interface", "is_scripting", "is_tracing", "load", "optimize_for_inference", "optimized_execution",
+    "save", "script", "script_if_tracing", "trace", "trace_module", "unused", "wait",
+))
+
+
+def __getattr__(name):
+    if name in _TORCHSCRIPT:
+        from .. import _torchscript
+
+        return getattr(_torchscript, name)
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

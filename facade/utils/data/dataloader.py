@@ -174,6 +174,12 @@ class _SingleProcessDataLoaderIter:
         self._IterableDataset_len_called = loader._IterableDataset_len_called
         self._num_yielded = 0
         self._batches = loader._iter_stream() if self._iterable else loader._iter_map()
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                          f"ignore pin_memory_device='{loader.pin_memory_device}'.", stacklevel=2)
+        if loader.pin_memory and not _accelerator_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
 
     def __iter__(self):
         return self
@@ -195,6 +201,12 @@ class _SingleProcessDataLoaderIter:
 
     def __getstate__(self):
         raise NotImplementedError("{} cannot be pickled", self.__class__.__name__)
+
+
+def _accelerator_available():
+    from ...accelerator import is_available
+
+    return is_available()
 
 
 def _tensor_batch(dataset, indices):
