@@ -48,9 +48,28 @@ BMM = defop("bmm", _mm, grad_fn="BmmBackward0", saves="cross")
 MV = defop("mv", _mv, grad_fn="MvBackward0", saves="cross")
 DOT = defop("dot", lambda a, b, dt: plus_zero(jnp.dot(cast(a, dt), cast(b, dt), precision=_HI)), grad_fn="DotBackward0", saves="cross")
 OUTER = defop("outer", lambda a, b, dt: jnp.outer(cast(a, dt), cast(b, dt)), grad_fn="MulBackward0", saves="cross")
-ADDMM = defop("addmm", lambda c, a, b, beta, alpha, dt: cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt),
-              grad_fn="AddmmBackward0", saves="in")  # PyTorch: mat1 and mat2, not the result
-ADDMM1 = defop("addmm1", lambda c, a, b, dt: cast(c, dt) + _mm(a, b, dt), grad_fn="AddmmBackward0", saves="in")
+def _half(dt):
+    """Whether dt is a 16-bit float: PyTorch's gemm accumulates it in float32 and rounds once."""
+    return jnp.dtype(dt) in (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
+
+
+def _addmm(c, a, b, beta, alpha, dt):
+    if _half(dt):  # beta * c + alpha * (a @ b), all in float32 (alpha, beta too), rounded once to dt
+        f32 = jnp.float32
+        p = jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI, preferred_element_type=f32)
+        return (cast(beta, f32) * cast(c, f32) + cast(alpha, f32) * p).astype(dt)
+    return cast(beta, dt) * cast(c, dt) + cast(alpha, dt) * _mm(a, b, dt)
+
+
+def _addmm1(c, a, b, dt):
+    if _half(dt):
+        p = jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI, preferred_element_type=jnp.float32)
+        return (cast(c, jnp.float32) + p).astype(dt)
+    return cast(c, dt) + _mm(a, b, dt)
+
+
+ADDMM = defop("addmm", _addmm, grad_fn="AddmmBackward0", saves="in")  # PyTorch saves mat1 and mat2, not the result
+ADDMM1 = defop("addmm1", _addmm1, grad_fn="AddmmBackward0", saves="in")
 
 
 def _dtype_check(a, b, name="expected"):

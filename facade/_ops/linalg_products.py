@@ -12,6 +12,7 @@ from jax import lax as _lax
 from .. import _dtype
 from .._dispatch import record
 from ..amp._state import ON as _AMP, cast_args as _amp_cast
+from .linalg import _half
 from .frontend import FUNCTIONS, METHODS, cast, cpp_name, export, parse_dtype, plus_zero, promote, type_name, wrap_dim
 from .reduce import LINALG_VECTOR_NORM, _dims, _safe_norm
 from .shape import UNSAFE_VIEW
@@ -382,15 +383,28 @@ def _scaled(c, p, beta, alpha, dt):
     return (c if beta == 1 else cast(beta, dt) * c) + p
 
 
+def _prod32(a, b, dt):
+    """a @ b accumulated and kept in float32: PyTorch's 16-bit gemm/gemv rounds only its final result."""
+    return jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI, preferred_element_type=jnp.float32)
+
+
 def _addmv(c, a, b, beta, alpha, dt):
+    if _half(dt):
+        return _scaled(c, plus_zero(_prod32(a, b, dt)), beta, alpha, jnp.float32).astype(dt)
     return _scaled(c, plus_zero(jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI)), beta, alpha, dt)
 
 
 def _addbmm(c, a, b, beta, alpha, dt):
+    if _half(dt) and a.shape[0]:  # PyTorch: one addmm per batch into the result, each rounded to dt
+        p = _prod32(a, b, dt)
+        r = _scaled(c, p[0], beta, alpha, jnp.float32).astype(dt)
+        return _lax.scan(lambda r, q: (_scaled(r, q, 1, alpha, jnp.float32).astype(dt), None), r, p[1:])[0]
     return _scaled(c, jnp.sum(jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI), axis=0), beta, alpha, dt)
 
 
 def _baddbmm(c, a, b, beta, alpha, dt):
+    if _half(dt):
+        return _scaled(c, _prod32(a, b, dt), beta, alpha, jnp.float32).astype(dt)
     return _scaled(c, jnp.matmul(cast(a, dt), cast(b, dt), precision=_HI), beta, alpha, dt)
 
 

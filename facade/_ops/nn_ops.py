@@ -45,7 +45,15 @@ def _norm(x, p, axes, keep):
 
 
 # ---- linear ----------------------------------------------------------------------------
+def _half(dt):
+    """Whether dt is a 16-bit float: PyTorch's gemm accumulates it in float32 and rounds once."""
+    return jnp.dtype(dt) in (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
+
+
 def _linear(x, w, b, has_bias, dt):
+    if has_bias and _half(dt):  # addmm: x @ w.T + b in float32, rounded once to dt (not the product first)
+        y = jnp.matmul(cast(x, dt), cast(w, dt).T, precision=_HI, preferred_element_type=jnp.float32)
+        return (y + cast(b, jnp.float32)).astype(dt)
     y = jnp.matmul(cast(x, dt), cast(w, dt).T, precision=_HI)
     return y + cast(b, dt) if has_bias else y
 
