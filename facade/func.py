@@ -105,6 +105,22 @@ def _split_aux(out, who):
     return out
 
 
+def _traced(func, rebuild, who, has_aux):
+    """The pure function a JAX transform sees: leaf values in, `func` called on the arguments
+    `rebuild` makes of them, output (and aux) leaf values out; returns (fn, box, auxbox), where the
+    output's and aux's tree specs land once the transform has traced fn."""
+    box, auxbox = [], []
+
+    def flat(*values):
+        out = _call(func, rebuild(_wrap_all(values)))
+        if has_aux:
+            out, aux = _split_aux(out, who)
+            return _output_values(out, box, who), _aux_values(aux, auxbox)
+        return _output_values(out, box, who)
+
+    return flat, box, auxbox
+
+
 def _by_argnums(argnums, specs, values):
     parts = [tree.unflatten(s, _wrap_all(p)) for s, p in zip(specs, tree.chunks(specs, list(values)))]
     return parts[0] if isinstance(argnums, int) else tuple(parts)
@@ -159,14 +175,7 @@ def vjp(func, *primals, has_aux=False):
     who = "vjp(f, *primals)"
     leaves, spec = tree.flatten(primals)
     _check_tensors(leaves)
-    box, auxbox = [], []
-
-    def flat(*values):
-        out = _call(func, tree.unflatten(spec, _wrap_all(values)))
-        if has_aux:
-            out, aux = _split_aux(out, who)
-            return _output_values(out, box, who), _aux_values(aux, auxbox)
-        return _output_values(out, box, who)
+    flat, box, auxbox = _traced(func, lambda tensors: tree.unflatten(spec, tensors), who, has_aux)
 
     res = jax.vjp(flat, *[t._value() for t in leaves], has_aux=has_aux)
     out_spec, fn = box[0], res[1]
@@ -201,14 +210,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         )
     _check_tensors(leaves)
     _check_tensors(tleaves)
-    box, auxbox = [], []
-
-    def flat(*values):
-        out = _call(func, tree.unflatten(spec, _wrap_all(values)))
-        if has_aux:
-            out, aux = _split_aux(out, who)
-            return _output_values(out, box, who), _aux_values(aux, auxbox)
-        return _output_values(out, box, who)
+    flat, box, auxbox = _traced(func, lambda tensors: tree.unflatten(spec, tensors), who, has_aux)
 
     res = jax.jvp(flat, tuple(t._value() for t in leaves), tuple(t._value() for t in tleaves), has_aux=has_aux)
     out, tangent_out = (tree.unflatten(box[0], _wrap_all(r)) for r in res[:2])
@@ -224,14 +226,7 @@ def _jacobian(transform, name):
         def wrapper(*args):
             nums = _argnums(argnums, len(args))
             specs, leaves = _diff_args(args, nums)
-            box, auxbox = [], []
-
-            def flat(*values):
-                out = _call(func, _substitute(args, nums, specs, _wrap_all(values)))
-                if has_aux:
-                    out, aux = _split_aux(out, who)
-                    return _output_values(out, box, who), _aux_values(aux, auxbox)
-                return _output_values(out, box, who)
+            flat, box, auxbox = _traced(func, lambda tensors: _substitute(args, nums, specs, tensors), who, has_aux)
 
             res = transform(flat, argnums=tuple(range(len(leaves))), has_aux=has_aux)(*[t._value() for t in leaves])
             jac = res[0] if has_aux else res
