@@ -64,6 +64,8 @@ def _infer_dtype(data):
 
     def walk(x):
         if isinstance(x, (list, tuple, range)):
+            if not len(x):  # an empty sequence counts as the default float dtype
+                found.append(_dtype.get_default_dtype())
             for y in x:
                 walk(y)
         elif hasattr(x, "_node"):
@@ -78,8 +80,10 @@ def _infer_dtype(data):
             found.append(_dtype.get_default_dtype())
         elif isinstance(x, numbers.Complex):
             found.append(_dtype.scalar_dtype(1j))
+        elif isinstance(x, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
         else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
     walk(data)
     result = None
@@ -100,8 +104,15 @@ def _to_numpy_nested(data, dtype):
 
     try:
         return np.array(conv(data), dtype=dtype.np)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of length mismatch: {e}") from None
+    except ValueError:
+        from ._ragged import shape_error
+
+        err = shape_error(data, dtype)
+        if isinstance(err, tuple):  # no elements: PyTorch never looks past the first item's shape
+            return np.zeros(err[1], dtype.np)
+        if err is None:
+            raise
+        raise err from None
 
 
 @export("tensor", method=False)
@@ -128,7 +139,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, jax.Array):
         d = dtype or _dtype.from_numpy(data.dtype)
         return _from_array(data, d, requires_grad, device)
-    if isinstance(data, str) or data is None:
+    if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     d = dtype or _infer_dtype(data)
     from .jit.errors import JitError

@@ -10,8 +10,27 @@ import functools
 import inspect
 import warnings
 
+from ._tape import Storage
+
 STATE = [True]
-INFERENCE = [False]  # is_inference_mode_enabled(); facade has no separate inference tensors
+INFERENCE = [False]  # is_inference_mode_enabled()
+
+
+class InferenceStorage(Storage):
+    """The storage of a tensor made under inference_mode (PyTorch's inference tensors): its views and
+    detach() share it, so `Tensor.is_inference()` is a look at the storage's class. While inference
+    mode is on, the tensor factory (`_dispatch.wrap`) makes these instead of plain storages, which
+    costs nothing outside inference mode."""
+
+    __slots__ = ()
+
+
+def _storage_kind(kind):
+    """Make new tensors' storages `kind` (Storage or InferenceStorage); returns the previous kind."""
+    from . import _dispatch
+
+    prev, _dispatch.Storage = _dispatch.Storage, kind
+    return prev
 ANOMALY = [False, True]  # [enabled, check_nan]: facade only keeps the flags (errors are raised eagerly)
 
 
@@ -176,8 +195,9 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """inference_mode(True) turns grad mode off, inference_mode(False) turns it on (as PyTorch's);
-    facade has no separate inference tensors, so otherwise it is no_grad."""
+    """inference_mode(True) turns grad mode off and makes the tensors created inside inference tensors
+    (`is_inference()`); inference_mode(False) turns grad mode on and makes normal tensors, as PyTorch's.
+    Unlike PyTorch, an inference tensor may still be saved for backward outside inference mode."""
 
     def __new__(cls, mode=True):
         if isinstance(mode, bool):
@@ -188,11 +208,13 @@ class inference_mode(_DecoratorContextManager):
         self.mode = mode
 
     def __enter__(self):
-        self._prev = (STATE[0], INFERENCE[0])
+        kind = _storage_kind(InferenceStorage if self.mode else Storage)
+        self._prev = (STATE[0], INFERENCE[0], kind)
         STATE[0], INFERENCE[0] = not self.mode, self.mode
 
     def __exit__(self, *exc):
-        STATE[0], INFERENCE[0] = self._prev
+        STATE[0], INFERENCE[0], kind = self._prev
+        _storage_kind(kind)
 
     def clone(self):
         return self.__class__(self.mode)

@@ -11,6 +11,7 @@ from . import _dispatch
 from ._ops.table import OPS
 from ._tape import IN_FUNCTION_BACKWARD as _IN_FN_BACKWARD
 from ._tape import Node, Storage
+from ._grad_mode import INFERENCE, InferenceStorage
 
 __all__ = ["AutogradState"]
 
@@ -31,9 +32,15 @@ class AutogradState:
             # PyTorch's two checks word it differently: requires_grad_() vs the requires_grad setter
             what = "floating point" if how == "requires_grad_" else "floating point and complex"
             raise RuntimeError(f"only Tensors of {what} dtype can require gradients")
+        if flag and type(self._storage) is InferenceStorage and not INFERENCE[0]:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         if flag != self._rg:
             self._leafuse = None  # the node it entered graphs through (LEAF or not) changes kind
         self._rg = flag
+
+    def is_inference(self):
+        """Whether the tensor was made under inference_mode (or is a view or detach() of one)."""
+        return type(self._storage) is InferenceStorage
 
     def requires_grad_(self, requires_grad=True):
         self._set_requires_grad(requires_grad, "requires_grad_")

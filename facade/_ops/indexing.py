@@ -19,6 +19,7 @@ from .._views import make_view
 from .frontend import (check_broadcast, check_inplace, cpp_name, export, is_tensor, operand, type_name, wrap_dim,
                        check_fits, set_at, write_result)
 from .convert import copy_into
+from .index_items import as_items, first_out_of_bounds
 from .shape import ALIAS, SLICE, UNSQUEEZE, select, slice_dim
 from .table import defop
 
@@ -89,17 +90,16 @@ def _check_masks(x, index):
 
 
 def _expand_index(x, index):
-    if not isinstance(index, tuple):
-        index = (index,)
+    """The items of an index already read by `as_items`, boolean masks as the positions they select."""
     if any(_is_mask(i) for i in index):
         _check_masks(x, index)
     out = []
     for i in index:
-        if isinstance(i, (list,)) or (isinstance(i, np.ndarray)):
-            from .._creation import tensor
-
-            i = tensor(i)
         if is_tensor(i) and i.dtype is _dtype.bool_ or is_tensor(i) and i.dtype is _dtype.uint8:
+            if i.dtype is _dtype.uint8:
+                import warnings
+
+                warnings.warn(_UINT8_INDEX, UserWarning, stacklevel=4)
             if i.ndim == 0:
                 out.append(i)
                 continue
@@ -112,12 +112,25 @@ def _expand_index(x, index):
     return out
 
 
+_UINT8_INDEX = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead. (Triggered "
+                "internally at /__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)")
+
+
+def _is_scalar_mask(i):
+    """A 0-d bool (or uint8) tensor index: like a bool, a new dim of size 1 or 0, but indexed (a copy)."""
+    return is_tensor(i) and i.ndim == 0 and (i.dtype is _dtype.bool_ or i.dtype is _dtype.uint8)
+
+
+def _is_advanced(i):
+    return is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2 or _is_scalar_mask(i))
+
+
 def _count_dims(idx):
     n = 0
     for i in idx:
         if i is None or i is Ellipsis:
             continue
-        if isinstance(i, bool):
+        if isinstance(i, bool) or _is_scalar_mask(i):
             continue
         n += 1
     return n
@@ -138,7 +151,7 @@ def _split_basic(x, index):
 
 
 def getitem(self, index):
-    out, advanced = _basic_view(self, _split_basic(self, index))
+    out, advanced = _basic_view(self, _split_basic(self, as_items(index, 2)))
     if out is self and not advanced:  # no view was needed: x[:] is still a slice, x[...] an alias
         if isinstance(index, slice) and self.ndim:
             return make_view(self, SLICE, (0, 0, self.shape[0], 1))
@@ -169,8 +182,14 @@ def _basic_view(self, idx):
                 raise ValueError("step must be greater than zero")
             start = None if i.start is None else _int(i.start)
             stop = None if i.stop is None else _int(i.stop)
-            if not (start in (None, 0) and stop is None and step == 1):
-                out = slice_dim(out, dim, start, stop, step)
+            if not (start in (None, 0) and (stop is None or stop >= out.shape[dim]) and step == 1):
+                out = slice_dim(out, dim, start, stop, step)  # PyTorch skips a slice of the whole dim
+            dim += 1
+        elif _is_scalar_mask(i):
+            from .._creation import tensor
+
+            out = make_view(out, UNSQUEEZE, (dim,))
+            advanced.append((dim, tensor(np.arange(int(bool(i.item())), dtype=np.int64))))
             dim += 1
         elif is_tensor(i) and i.ndim > 0 or is_tensor(i) and i.dtype.category >= 2:
             if i.dtype.category != 1:
@@ -240,6 +259,7 @@ def _check_bounds(x, tensors):
         size = x.shape[dim]
         if hi >= size or lo < -size:
             bad = int(hi) if hi >= size else int(lo)
+            k, bad, size = first_out_of_bounds(x, tensors) or (k, bad, size)
             raise IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
 
 
@@ -250,6 +270,7 @@ def _advanced(x, advanced):
 
 
 def setitem(self, index, value):
+    index = as_items(index, 2)
     value = operand(value)
     if is_tensor(value) and value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading 1-dims
         shape = tuple(value.shape)
@@ -257,7 +278,7 @@ def setitem(self, index, value):
             shape = shape[1:]
         value = value.reshape(shape)
     idx = _split_basic(self, index)
-    has_adv = any(is_tensor(i) and (i.ndim > 0 or i.dtype.category >= 2) for i in idx)
+    has_adv = any(_is_advanced(i) for i in idx)
     if has_adv:
         # as PyTorch: index_put_ of the tensor indices into the view the rest of the index selects
         # (a write through a view, CopySlices, unless that view is self: IndexPutBackward0)
@@ -266,11 +287,17 @@ def setitem(self, index, value):
         for d, t in advanced:
             indices[d] = t
         _index_put(target, tuple(indices), value, False, not _mask_fill(index, value))
-    elif all(isinstance(i, slice) and i == slice(None) for i in idx):
-        _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v
+    elif all(isinstance(i, slice) and _whole(i, self.shape[d]) for d, i in enumerate(idx)):
+        _set_whole(self, value)  # x[...] = v, x[:] = v, x[()] = v, x[0:n] = v
     else:
-        dst = getitem(self, index if not isinstance(index, list) else tuple(index))
+        dst = getitem(self, index)
         copy_into(dst, value, _copied_as_is(dst, value))
+
+
+def _whole(i, size):
+    """Whether slice i selects the whole of a dim of `size` (start 0, stop at or past the end, step 1)."""
+    return ((i.start is None or _int(i.start) == 0) and (i.stop is None or _int(i.stop) >= size)
+            and (i.step is None or _int(i.step) == 1))
 
 
 def _copied_as_is(dst, value):
@@ -304,7 +331,7 @@ def _mask_fill(index, value):
     mask (besides slices and Ellipsis) and a one-element tensor value."""
     if not is_tensor(value) or value.numel() != 1:
         return False
-    items = index if isinstance(index, tuple) else (index,)
+    items = index
     masks = [i for i in items if is_tensor(i)]
     return len(masks) == 1 and masks[0].dtype is _dtype.bool_ and all(
         is_tensor(i) or isinstance(i, slice) and i == slice(None) or i is Ellipsis for i in items)

@@ -286,14 +286,27 @@ def aminmax(input, *, dim=None, keepdim=False):
     return RETURN_TYPES["aminmax"](*record(AMINMAX, (input,), (dims, bool(keepdim))))
 
 
+def _check_arg_nonempty(x, name, dim):
+    """argmax/argmin's IndexErrors for an empty input (shorter than max()'s message without a dim)."""
+    if x.numel() == 0:
+        if dim is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if x.ndim and x.shape[dim] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
 @export("argmax")
 def argmax(input, dim=None, keepdim=False):
-    return record(ARGMAX, (input,), (None if dim is None else wrap_dim(dim, input.ndim), bool(keepdim)))
+    d = None if dim is None else wrap_dim(dim, input.ndim)
+    _check_arg_nonempty(input, "argmax", d)
+    return record(ARGMAX, (input,), (d, bool(keepdim)))
 
 
 @export("argmin")
 def argmin(input, dim=None, keepdim=False):
-    return record(ARGMIN, (input,), (None if dim is None else wrap_dim(dim, input.ndim), bool(keepdim)))
+    d = None if dim is None else wrap_dim(dim, input.ndim)
+    _check_arg_nonempty(input, "argmin", d)
+    return record(ARGMIN, (input,), (d, bool(keepdim)))
 
 
 # ---- logical reductions ----------------------------------------------------------------
