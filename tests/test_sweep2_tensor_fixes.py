@@ -442,3 +442,13 @@ def test_range_index_gradient_matches_finite_differences():
         f = lambda a: (np.sin(a)[[0, 1, 2], [0, 2, 2]] ** 2).sum()  # noqa: E731
         num[k] = (f(base + d) - f(base - d)) / 2e-6
     np.testing.assert_allclose(w.grad.numpy(), num, rtol=1e-6, atol=1e-8)
+
+
+def test_integer_trunc_division_broadcasts():
+    """div(rounding_mode='trunc') on integers broadcast like every other division (it raised for shapes
+    [1] and [1, 1]: lax.div does not broadcast); found by the op suite's dev profile."""
+    a, b = facade.tensor([7]), facade.tensor([[2], [-2]])
+    assert facade.div(a, b, rounding_mode="trunc").tolist() == [[3], [-3]]  # truncation toward zero
+    assert facade.tensor([-7, 7]).div(facade.tensor(2), rounding_mode="trunc").tolist() == [-3, 3]
+    if torch is not None:
+        assert torch.div(torch.tensor([7]), torch.tensor([[2], [-2]]), rounding_mode="trunc").tolist() == [[3], [-3]]

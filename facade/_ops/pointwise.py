@@ -101,8 +101,8 @@ def _fmin(a, b):
 
 def _div_trunc(a, b):
     if jnp.issubdtype(a.dtype, jnp.integer):
-        q = lax.div(a, b)
-        return q
+        a, b = jnp.broadcast_arrays(a, b)  # (lax.div does not broadcast)
+        return lax.div(a, b)
     return jnp.trunc(a / b)
 
 
