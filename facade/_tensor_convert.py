@@ -139,7 +139,7 @@ class Conversions:
             dtype=self.dtype.name,
             device=None if dev.type == "cpu" else str(dev),
             requires_grad=self.requires_grad and gf is None,
-            grad_fn=gf.name() if gf is not None else None,
+            grad_fn=type(gf).__name__ if gf is not None else None,
             default_dtype=_dtype.get_default_dtype().name,
             is_parameter=self.__dict__.get("_is_param", False),
         )

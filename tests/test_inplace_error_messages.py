@@ -155,3 +155,15 @@ def test_scenario(name):
 def test_scenario_expectation(name):
     fn, expect = SCENARIOS[name]
     assert observe(fn, facade) == normalise(expect)
+
+
+def test_copy_slices_name_is_qualified_as_pytorchs():
+    """PyTorch's CopySlices is a C++ node: name() is 'torch::autograd::CopySlices', while the tensor's repr
+    and the node's repr use the class name."""
+    for T in [facade] + ([torch] if torch is not None else []):
+        x = T.zeros(3, requires_grad=True).clone()
+        x[0] = 1
+        assert x.grad_fn.name() == "torch::autograd::CopySlices"
+        assert repr(x) == "tensor([1., 0., 0.], grad_fn=<CopySlices>)"
+        assert repr(x.grad_fn).startswith("<CopySlices object at 0x")
+        assert (x * 2).grad_fn.name() == "MulBackward0"

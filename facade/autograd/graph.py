@@ -17,6 +17,7 @@ from .._tape import Node as _TapeNode
 from .._views import NO_GRAD_EDGE
 
 _CLASSES = {}
+_CPP_NAMED = frozenset(("CopySlices",))  # PyTorch's C++ nodes: name() is qualified, the class name is not
 
 
 class Node:
@@ -25,7 +26,8 @@ class Node:
     __slots__ = ("_node", "__weakref__")
 
     def name(self):
-        return type(self).__name__
+        n = type(self).__name__
+        return "torch::autograd::" + n if n in _CPP_NAMED else n
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
