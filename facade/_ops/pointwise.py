@@ -34,7 +34,7 @@ SUB = defop("sub", lambda a, b, dt: cast(a, dt) - cast(b, dt), grad_fn="SubBackw
 SUB_ALPHA = defop("sub_alpha", lambda a, b, c, dt: cast(a, dt) - cast(c, dt) * cast(b, dt), grad_fn="SubBackward0", saves=False)
 RSUB = defop("rsub", lambda a, b, dt: cast(b, dt) - cast(a, dt), grad_fn="RsubBackward1", saves=False)
 MUL = defop("mul", lambda a, b, dt: cast(a, dt) * cast(b, dt), grad_fn="MulBackward0", saves="cross")
-DIV = defop("div", lambda a, b, dt: cast(a, dt) / cast(b, dt), grad_fn="DivBackward0", saves="div")
+DIV = defop("div", lambda a, b, dt: _true_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward0", saves="div")
 DIV_TRUNC = defop("div_trunc", lambda a, b, dt: _div_trunc(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 DIV_FLOOR = defop("div_floor", lambda a, b, dt: _floor_div(cast(a, dt), cast(b, dt)), grad_fn="DivBackward2", saves=False)
 
@@ -97,6 +97,16 @@ def _fmax(a, b):
 
 def _fmin(a, b):
     return jnp.where((a <= b) | jnp.isnan(b), a, b)
+
+
+def _true_div(a, b):
+    """a / b as PyTorch divides. XLA rewrites a division by a broadcast divisor (x / 3.0, x / x.sum())
+    as a multiplication by its reciprocal, which rounds differently in about half the elements; the
+    barrier keeps the division (it costs the broadcast divisor's buffer)."""
+    shape = jnp.broadcast_shapes(a.shape, b.shape)
+    if b.shape != shape and jnp.issubdtype(b.dtype, jnp.floating):
+        b = lax.optimization_barrier(jnp.broadcast_to(b, shape))
+    return a / b
 
 
 def _div_trunc(a, b):
