@@ -58,3 +58,10 @@ def check(entry, observe, normalise, lib, torch):
         assert got == normalise(expect)
     else:
         pytest.skip("checked against PyTorch under the oracle session")
+
+
+def check_written(entry, observe, normalise, lib):
+    """The written-out expectation of one (scenario, expect) entry holds for facade (`lib`) whether or not
+    torch is installed (they are what PyTorch 2.13 gives)."""
+    fn, expect = entry
+    assert observe(fn, lib) == normalise(expect)

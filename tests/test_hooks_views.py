@@ -8,7 +8,7 @@ import functools
 import pytest
 
 import facade
-from scenarios import Scenarios, check, observer, raised
+from scenarios import Scenarios, check, check_written, observer, raised
 
 try:
     import torch
@@ -420,5 +420,4 @@ def test_scenario(name):
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_maths(name):
     """The written-out expectations hold for facade too (they are what torch gives)."""
-    fn, expect = SCENARIOS[name]
-    assert observe(fn, facade) == normalise(expect)
+    check_written(SCENARIOS[name], observe, normalise, facade)

@@ -14,7 +14,7 @@ grad_fn names and error messages. Without torch, the observations are checked ag
 import pytest
 
 import facade
-from scenarios import Scenarios, check, observer, raised
+from scenarios import Scenarios, check, check_written, observer, raised
 
 try:
     import torch
@@ -403,8 +403,7 @@ def test_scenario(name):
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_maths(name):
     """The written-out expectations hold for facade too (they are what torch gives)."""
-    fn, expect = SCENARIOS[name]
-    assert observe(fn, facade) == normalise(expect)
+    check_written(SCENARIOS[name], observe, normalise, facade)
 
 
 def test_blitz_repr_names():

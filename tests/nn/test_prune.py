@@ -13,7 +13,7 @@ import pytest
 
 import facade
 import facade.nn.utils.prune  # noqa: F401 - imported as PyTorch's must be
-from scenarios import Scenarios, check, observer, raised
+from scenarios import Scenarios, check, check_written, observer, raised
 
 try:
     import torch
@@ -313,8 +313,7 @@ def test_scenario(name):
 @pytest.mark.parametrize("name", sorted(set(SCENARIOS) - {"global_pruning_needs_an_unstructured_method"}))
 def test_scenario_maths(name):
     """The written-out expectations hold for facade too (they are what PyTorch 2.13 gives)."""
-    fn, expect = SCENARIOS[name]
-    assert observe(fn, facade) == normalise(expect)
+    check_written(SCENARIOS[name], observe, normalise, facade)
 
 
 def test_l1_picks_the_same_entries_as_torch_on_random_weights():
