@@ -13,6 +13,16 @@ torch = pytest.importorskip("torch")
 FD = facade.distributions
 TD = torch.distributions
 
+
+@pytest.fixture(autouse=True)
+def _torch_validates_arguments():
+    """PyTorch validates distribution arguments by default, but the first torch.compile in a process
+    (TorchDynamo's patching) turns its default off for good; tests elsewhere compile with torch."""
+    before = TD.Distribution._validate_args
+    TD.Distribution.set_default_validate_args(True)
+    yield
+    TD.Distribution.set_default_validate_args(before)
+
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((2, 3))
 POS = np.exp(RNG.standard_normal((2, 3)) * 0.5)
