@@ -12,6 +12,8 @@ facade has no strides of its own: they come from the view chain (`Tensor._layout
 memory exactly when they share a `Storage` (views, detach(), .data), so the check costs one identity
 test unless they do.
 """
+from math import prod
+
 from . import _dispatch
 
 __all__ = ["check_write", "check_args", "OVERLAP_MESSAGE", "INPLACE_CHECKED", "OUT_CHECKED", "ANY_OVERLAP"]
@@ -52,13 +54,6 @@ OUT_CHECKED = frozenset("""
 """.split())
 
 
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
 def _dense(shape, strides):
     """PyTorch's is_non_overlapping_and_dense."""
     if len(shape) == 1:
@@ -77,7 +72,7 @@ def _status(a, b):
     if a is b:
         return _FULL
     na, nb = a._node(), b._node()
-    if not _numel(na.shape) or not _numel(nb.shape):
+    if not prod(na.shape) or not prod(nb.shape):
         return _NO
     sa, oa = a._layout()
     sb, ob = b._layout()
@@ -85,7 +80,7 @@ def _status(a, b):
         return _TOO_HARD
     ia, ib = na.dtype.itemsize, nb.dtype.itemsize
     a0, b0 = oa * ia, ob * ib
-    a1, b1 = a0 + _numel(na.shape) * ia, b0 + _numel(nb.shape) * ib
+    a1, b1 = a0 + prod(na.shape) * ia, b0 + prod(nb.shape) * ib
     if a0 == b0 and a1 == b1:
         return _FULL if tuple(sa) == tuple(sb) else _PARTIAL
     return _PARTIAL if a0 < b1 and b0 < a1 else _NO
